@@ -1,0 +1,39 @@
+/**
+ * Errors raised by voicewire. Remote input never throws (it becomes a warning and a counter);
+ * these are for misuse by the caller and for terminal connection failures.
+ */
+export type VoiceErrorCode =
+  | 'E_LOCAL_PROTOCOL'
+  | 'E_BAD_ARGUMENT'
+  | 'E_BAD_KEY'
+  | 'E_NO_COMMON_MODE'
+  | 'E_JOIN_TIMEOUT'
+  | 'E_ENDPOINT_UNREACHABLE'
+  | 'E_IP_DISCOVERY_FAILED'
+  | 'E_CLOSED'
+  | 'E_DAVE_REQUIRED'
+  | 'E_RATE_LIMITED'
+  | 'E_DISCONNECTED'
+  | 'E_CALL_TERMINATED'
+  | 'E_CLIENT_BUG'
+  | 'E_RECONNECT_EXHAUSTED'
+  | 'E_DESTROYED'
+  | 'E_ABORTED'
+  | 'E_TIMEOUT';
+
+export class VoiceError extends Error {
+  readonly code: VoiceErrorCode;
+  constructor(code: VoiceErrorCode, message: string, options?: { cause?: unknown }) {
+    super(`${code}: ${message}`, options);
+    this.name = 'VoiceError';
+    this.code = code;
+  }
+}
+
+/** Thrown when the caller uses the protocol core wrongly (a bug in the caller, never remote input). */
+export class LocalProtocolError extends VoiceError {
+  constructor(message: string, code: VoiceErrorCode = 'E_LOCAL_PROTOCOL') {
+    super(code, message);
+    this.name = 'LocalProtocolError';
+  }
+}

@@ -1,0 +1,42 @@
+/** Voice gateway opcodes, v8 (PROTOCOL.md §4.1). */
+export const VoiceOpcode = {
+  Identify: 0,
+  SelectProtocol: 1,
+  Ready: 2,
+  Heartbeat: 3,
+  SessionDescription: 4,
+  Speaking: 5,
+  HeartbeatAck: 6,
+  Resume: 7,
+  Hello: 8,
+  Resumed: 9,
+  ClientsConnect: 11,
+  Video: 12,
+  ClientDisconnect: 13,
+  SessionUpdate: 14,
+  MediaSinkWants: 15,
+  VoiceBackendVersion: 16,
+  ChannelOptionsUpdate: 17,
+  ClientFlags: 18,
+  SpeedTest: 19,
+  ClientPlatform: 20,
+  DavePrepareTransition: 21,
+  DaveExecuteTransition: 22,
+  DaveTransitionReady: 23,
+  DavePrepareEpoch: 24,
+  DaveMlsExternalSender: 25,
+  DaveMlsKeyPackage: 26,
+  DaveMlsProposals: 27,
+  DaveMlsCommitWelcome: 28,
+  DaveMlsAnnounceCommitTransition: 29,
+  DaveMlsWelcome: 30,
+  DaveMlsInvalidCommitWelcome: 31,
+  NoRoute: 32,
+} as const;
+
+export type VoiceOpcode = (typeof VoiceOpcode)[keyof typeof VoiceOpcode];
+
+/** Opcodes that travel as binary frames (PROTOCOL.md §3.2). */
+export const BINARY_OPCODES: ReadonlySet<number> = new Set([25, 26, 27, 28, 29, 30]);
+
+export const VOICE_GATEWAY_VERSION = 8;

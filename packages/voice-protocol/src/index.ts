@@ -1,0 +1,19 @@
+/**
+ * @voicewire/voice-protocol — the pure, I/O-free core of voicewire.
+ * No dependencies, no Node APIs, no clock, no randomness: everything here runs in any JavaScript runtime.
+ */
+export * from './result.js';
+export * from './errors.js';
+export { readU16, readU32, writeU16, writeU32, equalBytes, toHex, fromHex } from './bytes.js';
+export * from './gateway/opcodes.js';
+export type * from './gateway/messages.js';
+export { decodeGatewayMessage, decodeGatewayObject, encodeGatewayMessage, gatewayMessageToWire, JSON_OPCODES } from './gateway/codec.js';
+export * from './dave/varint.js';
+export * from './dave/binary.js';
+export * from './rtp/header.js';
+export * from './rtp/rtcp.js';
+export * from './udp/classify.js';
+export * from './udp/ip-discovery.js';
+export * from './udp/keepalive.js';
+export * from './speaking.js';
+export * from './close-codes.js';

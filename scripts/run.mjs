@@ -1,0 +1,57 @@
+#!/usr/bin/env node
+// Entry point of the README quick start. Needs only Node: it installs the workspace with pnpm
+// (through npx, because corepack 0.34 rejects pnpm 12's signature), then runs the task.
+//   node scripts/run.mjs test|demo|fuzz|bench [args…]
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const pnpmVersion = pkg.packageManager.split('@')[1];
+const [task = 'test', ...rest] = process.argv.slice(2);
+
+function run(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', ...opts });
+  if (r.error) throw r.error;
+  return r.status ?? 1;
+}
+
+function pnpmCommand() {
+  const local = spawnSync('pnpm', ['--version'], { encoding: 'utf8' });
+  if (local.status === 0 && local.stdout.trim() === pnpmVersion) return ['pnpm', []];
+  return ['npx', ['-y', `pnpm@${pnpmVersion}`]];
+}
+
+function installed() {
+  const marker = join(root, 'node_modules', '.modules.yaml');
+  const lock = join(root, 'pnpm-lock.yaml');
+  if (!existsSync(marker) || !existsSync(lock)) return false;
+  return statSync(marker).mtimeMs >= statSync(lock).mtimeMs && statSync(marker).mtimeMs >= statSync(join(root, 'package.json')).mtimeMs;
+}
+
+const [pnpm, pnpmPre] = pnpmCommand();
+if (!installed() || process.env.CI) {
+  const frozen = existsSync(join(root, 'pnpm-lock.yaml')) ? ['--frozen-lockfile'] : [];
+  console.log(`[voicewire] installing the workspace with pnpm ${pnpmVersion}…`);
+  const status = run(pnpm, [...pnpmPre, 'install', ...frozen], { env: { ...process.env, npm_config_yes: 'true' } });
+  if (status !== 0) {
+    console.error('[voicewire] pnpm install failed; see the output above.');
+    process.exit(status);
+  }
+}
+
+const env = { ...process.env, VOICEWIRE_PNPM: [pnpm, ...pnpmPre].join(' ') };
+const tasks = {
+  test: () => run(process.execPath, [join(root, 'scripts', 'test.mjs'), ...rest], { env }),
+  demo: () => run(pnpm, [...pnpmPre, '--filter', '@voicewire/demo-bot', 'start', ...rest], { env }),
+  fuzz: () => run(pnpm, [...pnpmPre, '--filter', '@voicewire/voice-protocol', 'fuzz', ...rest], { env }),
+  bench: () => run(pnpm, [...pnpmPre, '--filter', '@voicewire/bench', 'bench', ...rest], { env }),
+};
+const fn = tasks[task];
+if (!fn) {
+  console.error(`unknown task "${task}"; use one of: ${Object.keys(tasks).join(', ')}`);
+  process.exit(2);
+}
+process.exit(fn());
