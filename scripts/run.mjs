@@ -3,7 +3,8 @@
 // (through npx, because corepack 0.34 rejects pnpm 12's signature), then runs the task.
 //   node scripts/run.mjs test|demo|fuzz|bench [args…]
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -24,15 +25,23 @@ function pnpmCommand() {
   return ['npx', ['-y', `pnpm@${pnpmVersion}`]];
 }
 
-function installed() {
-  const marker = join(root, 'node_modules', '.modules.yaml');
-  const lock = join(root, 'pnpm-lock.yaml');
-  if (!existsSync(marker) || !existsSync(lock)) return false;
-  return statSync(marker).mtimeMs >= statSync(lock).mtimeMs && statSync(marker).mtimeMs >= statSync(join(root, 'package.json')).mtimeMs;
+// The install is current when a hash of the lockfile, the workspace file and every package.json matches the
+// stamp written after the last successful install.
+function installState() {
+  const h = createHash('sha256');
+  const files = ['pnpm-lock.yaml', 'pnpm-workspace.yaml', 'package.json'];
+  for (const dir of ['packages', 'apps']) {
+    if (!existsSync(join(root, dir))) continue;
+    for (const name of readdirSync(join(root, dir)).sort()) files.push(join(dir, name, 'package.json'));
+  }
+  for (const f of files) if (existsSync(join(root, f))) h.update(f).update(readFileSync(join(root, f)));
+  return h.digest('hex');
 }
+const stamp = join(root, 'node_modules', '.voicewire-install-stamp');
+const installed = () => existsSync(stamp) && readFileSync(stamp, 'utf8') === installState();
 
 const [pnpm, pnpmPre] = pnpmCommand();
-if (!installed() || process.env.CI) {
+if (!installed()) {
   const frozen = existsSync(join(root, 'pnpm-lock.yaml')) ? ['--frozen-lockfile'] : [];
   console.log(`[voicewire] installing the workspace with pnpm ${pnpmVersion}…`);
   const status = run(pnpm, [...pnpmPre, 'install', ...frozen], { env: { ...process.env, npm_config_yes: 'true' } });
@@ -40,6 +49,7 @@ if (!installed() || process.env.CI) {
     console.error('[voicewire] pnpm install failed; see the output above.');
     process.exit(status);
   }
+  writeFileSync(stamp, installState());
 }
 
 const env = { ...process.env, VOICEWIRE_PNPM: [pnpm, ...pnpmPre].join(' ') };

@@ -9,9 +9,10 @@ const here = dirname(fileURLToPath(import.meta.url));
 const seed = process.env.FUZZ_SEED ?? String(Date.now() % 2 ** 31);
 const runs = process.env.FUZZ_RUNS ?? '1000000';
 console.log(`fuzz: ${runs} runs per property, seed ${seed} (replay with FUZZ_SEED=${seed})`);
-const r = spawnSync(join(here, '..', 'node_modules', '.bin', 'vitest'), ['run', '--config', join(here, 'vitest.config.ts')], {
+const r = spawnSync(join(here, '..', '..', '..', 'node_modules', '.bin', 'vitest'), ['run', '--config', join(here, 'vitest.config.ts')], {
   stdio: 'inherit',
   cwd: join(here, '..'),
   env: { ...process.env, FUZZ_SEED: seed, FUZZ_RUNS: runs },
 });
+if (r.error) console.error(r.error.message);
 process.exit(r.status ?? 1);

@@ -17,3 +17,5 @@ export * from './udp/ip-discovery.js';
 export * from './udp/keepalive.js';
 export * from './speaking.js';
 export * from './close-codes.js';
+export * from './crypto/provider.js';
+export * from './crypto/packet.js';

@@ -1,0 +1,4 @@
+declare module 'sodium-native' {
+  const sodium: unknown;
+  export default sodium;
+}

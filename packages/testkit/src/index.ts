@@ -1,0 +1,5 @@
+/** @voicewire/testkit — deterministic tools and conformance suites for voicewire. */
+export * from './random.js';
+export * from './assert.js';
+export * from './vectors.js';
+export * from './crypto-conformance.js';
