@@ -2,4 +2,6 @@
 export * from './random.js';
 export * from './assert.js';
 export * from './vectors.js';
+export * from './clock.js';
 export * from './crypto-conformance.js';
+export * from './sim-network.js';

@@ -1,0 +1,45 @@
+/** A tiny benchmark harness: warm up, then the median of several timed batches, in ns per operation. */
+export interface BenchResult {
+  readonly name: string;
+  readonly nsPerOp: number;
+}
+
+const now = (): number => performance.now();
+
+export function bench(name: string, fn: () => void, opts: { batches?: number; targetMs?: number } = {}): BenchResult {
+  const batches = opts.batches ?? 7;
+  const targetMs = opts.targetMs ?? 150;
+  // Warm-up and calibration: find an iteration count that takes about targetMs.
+  let n = 1000;
+  for (;;) {
+    const t0 = now();
+    for (let i = 0; i < n; i++) fn();
+    const ms = now() - t0;
+    if (ms > targetMs / 4) {
+      n = Math.max(1000, Math.round((n * targetMs) / ms));
+      break;
+    }
+    n *= 4;
+  }
+  const samples: number[] = [];
+  for (let b = 0; b < batches; b++) {
+    const t0 = now();
+    for (let i = 0; i < n; i++) fn();
+    samples.push(((now() - t0) * 1e6) / n);
+  }
+  samples.sort((a, b) => a - b);
+  return { name, nsPerOp: samples[Math.floor(samples.length / 2)] as number };
+}
+
+export function runtimeName(): string {
+  const g = globalThis as { Bun?: { version: string }; Deno?: { version: { deno: string } } };
+  if (g.Bun) return `Bun ${g.Bun.version}`;
+  if (g.Deno) return `Deno ${g.Deno.version.deno}`;
+  return `Node ${process.version}`;
+}
+
+export function table(title: string, rows: { name: string; ns: number; ratio?: string }[]): string {
+  const lines = [`### ${title}`, '', '| path | ns/packet | packets/s (1 core) | ratio |', '|---|---:|---:|---:|'];
+  for (const r of rows) lines.push(`| ${r.name} | ${r.ns.toFixed(0)} | ${Math.round(1e9 / r.ns).toLocaleString('en-US')} | ${r.ratio ?? ''} |`);
+  return lines.join('\n');
+}

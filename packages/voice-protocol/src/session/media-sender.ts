@@ -1,0 +1,68 @@
+/**
+ * The send path (PROTOCOL.md §9.1, §9.5, §10.2, §12): RTP sequence/timestamp counters from random initial
+ * values, the 32-bit nonce-suffix counter that wraps, sealing, and the five-frame silence tail on stop.
+ */
+import { writeOpusRtpHeader, OPUS_FRAME_MS, OPUS_FRAME_SAMPLES, RTP_FIXED_HEADER_LENGTH } from '../rtp/header.js';
+import { RTPSIZE_OVERHEAD, type TransportCipher } from '../crypto/packet.js';
+import { OPUS_SILENCE_FRAME, SILENCE_FRAMES_ON_STOP } from '../speaking.js';
+
+/** Largest Opus frame accepted (RFC 6716 §3.4: 1275 bytes for one 20 ms frame, plus the TOC). */
+export const MAX_OPUS_FRAME = 1276;
+
+export class MediaSender {
+  sequence: number;
+  timestamp: number;
+  private nonce: number;
+  private silenceLeft = 0;
+  private silenceAt: number | null = null;
+  packetsSent = 0;
+
+  constructor(random: () => number, readonly ssrc: number) {
+    this.sequence = Math.floor(random() * 0x10000) & 0xffff;
+    this.timestamp = Math.floor(random() * 0x100000000) >>> 0;
+    this.nonce = 0;
+  }
+
+  /** Builds and seals the next packet for `opus`; advances the counters. */
+  packet(cipher: TransportCipher, opus: Uint8Array): Uint8Array {
+    const packet = new Uint8Array(RTP_FIXED_HEADER_LENGTH + opus.length + RTPSIZE_OVERHEAD);
+    writeOpusRtpHeader(packet, 0, this.sequence, this.timestamp, this.ssrc);
+    packet.set(opus, RTP_FIXED_HEADER_LENGTH);
+    this.nonce = (this.nonce + 1) >>> 0;
+    cipher.sealInPlace(packet, RTP_FIXED_HEADER_LENGTH, opus.length, this.nonce);
+    this.sequence = (this.sequence + 1) & 0xffff;
+    this.timestamp = (this.timestamp + OPUS_FRAME_SAMPLES) >>> 0;
+    this.packetsSent++;
+    return packet;
+  }
+
+  /** Starts the silence tail: five silence frames paced 20 ms apart, the first one now. */
+  startSilenceTail(now: number): void {
+    this.silenceLeft = SILENCE_FRAMES_ON_STOP;
+    this.silenceAt = now;
+  }
+
+  cancelSilenceTail(): void {
+    this.silenceLeft = 0;
+    this.silenceAt = null;
+  }
+
+  get silenceTailActive(): boolean {
+    return this.silenceAt !== null;
+  }
+
+  deadline(): number | null {
+    return this.silenceAt;
+  }
+
+  /**
+   * When the tail is due: the silence frame to send, and whether it was the last one (then speaking 0 follows).
+   */
+  dueSilence(now: number): { frame: Uint8Array; last: boolean } | null {
+    if (this.silenceAt === null || now < this.silenceAt) return null;
+    this.silenceLeft--;
+    const last = this.silenceLeft <= 0;
+    this.silenceAt = last ? null : this.silenceAt + OPUS_FRAME_MS;
+    return { frame: OPUS_SILENCE_FRAME, last };
+  }
+}

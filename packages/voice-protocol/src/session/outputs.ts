@@ -1,0 +1,81 @@
+/**
+ * What a VoiceSession asks its driver to do, and what it tells its user (ARCHITECTURE.md, sans-IO rule 2).
+ * Plain, structured-cloneable data. `poll()` always ends a drain with a `timer` output.
+ */
+import type { VoiceErrorCode } from '../errors.js';
+
+/** Op 4 for the main gateway (PROTOCOL.md §2.1). Field names are Discord's, ready to send. */
+export interface GatewayVoiceStateUpdate {
+  readonly op: 4;
+  readonly d: { readonly guild_id: string; readonly channel_id: string | null; readonly self_mute: boolean; readonly self_deaf: boolean };
+}
+
+export type SessionOutput =
+  | { readonly type: 'gateway-send'; readonly payload: GatewayVoiceStateUpdate }
+  | { readonly type: 'ws-connect'; readonly id: number; readonly url: string }
+  | { readonly type: 'ws-send'; readonly id: number; readonly data: string | Uint8Array }
+  | { readonly type: 'ws-close'; readonly id: number; readonly code: number }
+  | { readonly type: 'udp-connect'; readonly id: number; readonly host: string; readonly port: number }
+  | { readonly type: 'udp-send'; readonly id: number; readonly data: Uint8Array }
+  | { readonly type: 'udp-close'; readonly id: number }
+  | { readonly type: 'event'; readonly event: SessionEvent }
+  /** Last output of every drain: call `handleTimeout(at)` then, or never when `at` is null. */
+  | { readonly type: 'timer'; readonly at: number | null };
+
+export type SessionStateCode =
+  | 'idle'
+  | 'signalling'
+  | 'connecting'
+  | 'identifying'
+  | 'discovering'
+  | 'selecting-protocol'
+  | 'ready'
+  | 'resuming'
+  | 'backoff'
+  | 'waiting-for-server'
+  | 'disconnected'
+  | 'destroyed';
+
+export interface SessionStats {
+  readonly wsRttMs: number | null;
+  readonly udpRttMs: number | null;
+  readonly packetsSent: number;
+  readonly framesDropped: number;
+  readonly packetsReceived: number;
+  readonly framesDelivered: number;
+  readonly packetsLost: number;
+  readonly packetsLate: number;
+  readonly decryptFailures: number;
+  readonly unknownSsrcDrops: number;
+  readonly malformedDrops: number;
+  readonly rtcpReceived: number;
+  readonly otherDatagrams: number;
+  readonly malformedMessages: number;
+  readonly unknownOpcodes: number;
+  readonly heartbeatsMissed: number;
+  readonly resumes: number;
+  readonly reconnects: number;
+}
+
+export interface TerminalError {
+  readonly code: VoiceErrorCode;
+  readonly message: string;
+  /** The voice gateway close code that ended the session, when one did. */
+  readonly closeCode?: number;
+}
+
+export type SessionEvent =
+  | { readonly type: 'state'; readonly from: SessionStateCode; readonly to: SessionStateCode }
+  | { readonly type: 'ready'; readonly ssrc: number; readonly mode: string; readonly daveProtocolVersion: number }
+  | { readonly type: 'resumed' }
+  | { readonly type: 'reconnecting'; readonly attempt: number; readonly delayMs: number; readonly reason: string; readonly resume: boolean }
+  | { readonly type: 'moved'; readonly channelId: string }
+  | { readonly type: 'client-connect'; readonly userIds: readonly string[] }
+  | { readonly type: 'client-disconnect'; readonly userId: string }
+  | { readonly type: 'speaking'; readonly userId: string; readonly ssrc: number; readonly flags: number }
+  | { readonly type: 'user-speaking'; readonly userId: string; readonly ssrc: number; readonly speaking: boolean }
+  | { readonly type: 'audio'; readonly userId: string; readonly ssrc: number; readonly sequence: number; readonly timestamp: number; readonly opus: Uint8Array }
+  | { readonly type: 'audio-gap'; readonly userId: string; readonly ssrc: number; readonly fromSequence: number; readonly count: number }
+  | { readonly type: 'warning'; readonly code: string; readonly message: string }
+  | { readonly type: 'stats'; readonly stats: SessionStats }
+  | { readonly type: 'disconnected'; readonly error: TerminalError | null };

@@ -1,0 +1,668 @@
+/**
+ * The sans-IO voice session (PROTOCOL.md §1–§10): from "join" to sending and receiving audio, through every
+ * fault the protocol defines. Inputs carry `now`; outputs are drained with `poll()`, which always ends with a
+ * `timer`. No I/O, no clock, no randomness of its own (ARCHITECTURE.md, the sans-IO contract).
+ */
+import { closeCodePolicy, type CloseCodeInfo } from '../close-codes.js';
+import { TransportCipher } from '../crypto/packet.js';
+import { chooseTransportMode, type TransportMode } from '../crypto/provider.js';
+import { decodeDaveServerFrame } from '../dave/binary.js';
+import { LocalProtocolError, type VoiceErrorCode } from '../errors.js';
+import { decodeGatewayMessage, encodeGatewayMessage } from '../gateway/codec.js';
+import type { KnownGatewayMessage, ReadyPayload, VoiceGatewayMessage } from '../gateway/messages.js';
+import { VOICE_GATEWAY_VERSION } from '../gateway/opcodes.js';
+import { isValidSpeakingFlags } from '../speaking.js';
+import { classifyDatagram } from '../udp/classify.js';
+import { decodeIpDiscoveryResponse, encodeIpDiscoveryRequest } from '../udp/ip-discovery.js';
+import { encodeUdpKeepalive } from '../udp/keepalive.js';
+import { Backoff } from './backoff.js';
+import { resolveConfig, type ResolvedConfig, type VoiceServerUpdateData, type VoiceSessionConfig, type VoiceStateUpdateData } from './config.js';
+import { IpDiscovery } from './discovery.js';
+import { Heartbeat } from './heartbeat.js';
+import { MAX_OPUS_FRAME, MediaSender } from './media-sender.js';
+import type { SessionEvent, SessionOutput, SessionStateCode, SessionStats, TerminalError } from './outputs.js';
+import { Receiver } from './receiver.js';
+
+/** Close code the client uses when it drops a socket on its own (heartbeat loss, timeouts). */
+const CLIENT_RECONNECT_CLOSE = 4000;
+
+export class VoiceSession {
+  private readonly config: ResolvedConfig;
+  private code: SessionStateCode = 'idle';
+  private readonly queue: SessionOutput[] = [];
+  private head = 0;
+  private nextSocketId = 1;
+
+  private voiceState: { sessionId: string; channelId: string | null } | null = null;
+  private server: { token: string; endpoint: string } | null = null;
+  private wsId: number | null = null;
+  private wsResume = false;
+  private udpId: number | null = null;
+  private ready: ReadyPayload | null = null;
+  private mode: TransportMode | null = null;
+  private cipher: TransportCipher | null = null;
+  private daveProtocolVersion = 0;
+  private lastSeq = -1;
+
+  private readonly heartbeat: Heartbeat;
+  private readonly backoff: Backoff;
+  private readonly discovery: IpDiscovery;
+  private sender: MediaSender | null = null;
+  private receiver: Receiver;
+  private pendingReconnect: { resume: boolean } | null = null;
+  private lastFailure: TerminalError | null = null;
+
+  private joinDeadline: number | null = null;
+  private connectDeadline: number | null = null;
+  private waitDeadline: number | null = null;
+  private keepaliveAt: number | null = null;
+  private keepaliveCounter = 0;
+
+  private speakingSent = false;
+  private speakingFlags: number;
+  private channelId: string;
+  private now = 0;
+
+  private readonly counters = {
+    framesDropped: 0,
+    packetsReceived: 0,
+    decryptFailures: 0,
+    unknownSsrcDrops: 0,
+    malformedDrops: 0,
+    rtcpReceived: 0,
+    otherDatagrams: 0,
+    malformedMessages: 0,
+    unknownOpcodes: 0,
+    resumes: 0,
+    reconnects: 0,
+  };
+
+  constructor(config: VoiceSessionConfig) {
+    this.config = resolveConfig(config);
+    if (!isValidSpeakingFlags(this.config.speakingFlags) || this.config.speakingFlags === 0) {
+      throw new LocalProtocolError(`speakingFlags must be 1–7 (microphone 1, soundshare 2, priority 4), got ${this.config.speakingFlags}`, 'E_BAD_ARGUMENT');
+    }
+    this.speakingFlags = this.config.speakingFlags;
+    this.channelId = this.config.channelId;
+    this.heartbeat = new Heartbeat(this.config.heartbeatMissLimit);
+    this.backoff = new Backoff({ baseMs: this.config.reconnectBaseMs, maxMs: this.config.reconnectMaxMs, maxAttempts: this.config.maxReconnectAttempts }, this.config.random);
+    this.discovery = new IpDiscovery(this.config.ipDiscoveryRetryMs, this.config.ipDiscoveryAttempts);
+    this.receiver = this.newReceiver();
+  }
+
+  // ───────────────────────────── state and outputs ─────────────────────────────
+
+  get state(): SessionStateCode {
+    return this.code;
+  }
+
+  /** The next output; when nothing is queued, `{ type: 'timer', at }` (always the last of a drain). */
+  poll(): SessionOutput {
+    if (this.head < this.queue.length) {
+      const o = this.queue[this.head++] as SessionOutput;
+      if (this.head === this.queue.length) {
+        this.queue.length = 0;
+        this.head = 0;
+      }
+      return o;
+    }
+    return { type: 'timer', at: this.code === 'destroyed' ? null : this.nextDeadline() };
+  }
+
+  stats(): SessionStats {
+    return {
+      wsRttMs: this.heartbeat.rttMs,
+      udpRttMs: this.discovery.rttMs,
+      packetsSent: this.sender?.packetsSent ?? 0,
+      framesDelivered: this.receiver.framesDelivered,
+      packetsLost: this.receiver.lost,
+      packetsLate: this.receiver.late,
+      heartbeatsMissed: this.heartbeat.totalMissed,
+      ...this.counters,
+      unknownSsrcDrops: this.counters.unknownSsrcDrops + this.receiver.unknownSsrcDrops,
+    };
+  }
+
+  private out(o: SessionOutput): void {
+    this.queue.push(o);
+  }
+
+  private emit = (event: SessionEvent): void => {
+    this.queue.push({ type: 'event', event });
+  };
+
+  private warn(code: string, message: string): void {
+    this.emit({ type: 'warning', code, message });
+  }
+
+  private setState(to: SessionStateCode): void {
+    if (this.code === to) return;
+    const from = this.code;
+    this.code = to;
+    this.emit({ type: 'state', from, to });
+  }
+
+  private sendJson(message: KnownGatewayMessage): void {
+    if (this.wsId !== null) this.out({ type: 'ws-send', id: this.wsId, data: encodeGatewayMessage(message) });
+  }
+
+  private assertAlive(what: string): void {
+    if (this.code === 'destroyed') throw new LocalProtocolError(`${what}: the voice session was destroyed; create a new one`, 'E_DESTROYED');
+  }
+
+  // ───────────────────────────── commands ─────────────────────────────
+
+  /** Asks the main gateway to join (op 4) and starts the join timeout. */
+  join(now: number): void {
+    this.assertAlive('join()');
+    if (this.code !== 'idle' && this.code !== 'disconnected') throw new LocalProtocolError(`join() called while the session is ${this.code}; call leave() first`);
+    this.tick(now);
+    this.backoff.reset();
+    this.lastFailure = null;
+    this.startSignalling(now);
+  }
+
+  /** Sets the speaking flags used for op 5 (PROTOCOL.md §4.2). Sent at once when already speaking. */
+  setSpeaking(flags: number, now: number): void {
+    this.assertAlive('setSpeaking()');
+    if (!isValidSpeakingFlags(flags) || flags === 0) throw new LocalProtocolError(`speaking flags must be 1–7, got ${flags}; use stopSpeaking() to stop`, 'E_BAD_ARGUMENT');
+    this.tick(now);
+    this.speakingFlags = flags;
+    if (this.code === 'ready' && this.speakingSent && this.ready) this.sendJson({ op: 5, d: { speaking: flags, delay: 0, ssrc: this.ready.ssrc } });
+  }
+
+  /**
+   * Sends one 20 ms Opus frame (PROTOCOL.md §12). Op 5 speaking goes out first when needed. Returns false, and
+   * counts a dropped frame, when the session is not ready (e.g. while resuming).
+   */
+  sendOpusFrame(opus: Uint8Array, now: number): boolean {
+    this.assertAlive('sendOpusFrame()');
+    if (!(opus instanceof Uint8Array) || opus.length === 0 || opus.length > MAX_OPUS_FRAME) {
+      throw new LocalProtocolError(`an Opus frame must be a Uint8Array of 1–${MAX_OPUS_FRAME} bytes`, 'E_BAD_ARGUMENT');
+    }
+    this.tick(now);
+    if (this.code !== 'ready' || !this.cipher || !this.sender || this.udpId === null || !this.ready) {
+      this.counters.framesDropped++;
+      return false;
+    }
+    this.sender.cancelSilenceTail();
+    if (!this.speakingSent) {
+      this.sendJson({ op: 5, d: { speaking: this.speakingFlags, delay: 0, ssrc: this.ready.ssrc } });
+      this.speakingSent = true;
+    }
+    this.out({ type: 'udp-send', id: this.udpId, data: this.sender.packet(this.cipher, opus) });
+    return true;
+  }
+
+  /** Five silence frames, 20 ms apart, then op 5 speaking 0 (PROTOCOL.md §9.5). */
+  stopSpeaking(now: number): void {
+    this.assertAlive('stopSpeaking()');
+    this.tick(now);
+    if (this.code === 'ready' && this.speakingSent && this.sender && !this.sender.silenceTailActive) {
+      this.sender.startSilenceTail(now);
+      this.tick(now);
+    }
+  }
+
+  /** Leaves the channel (op 4 with channel null) and closes the voice sockets. The session can join again. */
+  leave(now: number): void {
+    this.assertAlive('leave()');
+    this.tick(now);
+    if (this.code === 'idle' || this.code === 'disconnected') return;
+    this.out({ type: 'gateway-send', payload: this.voiceStateUpdate(null) });
+    this.teardown(1000);
+    this.clearTimers();
+    this.setState('disconnected');
+    this.emit({ type: 'disconnected', error: null });
+  }
+
+  /** Leaves if needed and ends the session for good. Idempotent; afterwards only closing outputs remain. */
+  destroy(now: number): void {
+    if (this.code === 'destroyed') return;
+    if (this.code !== 'idle' && this.code !== 'disconnected') this.leave(now);
+    this.teardown(1000);
+    this.clearTimers();
+    this.setState('destroyed');
+  }
+
+  // ───────────────────────────── main gateway inputs ─────────────────────────────
+
+  handleVoiceStateUpdate(d: VoiceStateUpdateData, now: number): void {
+    if (this.code === 'destroyed') return;
+    this.tick(now);
+    if (typeof d !== 'object' || d === null || typeof d.user_id !== 'string' || typeof d.session_id !== 'string') {
+      this.warn('E_BAD_VOICE_STATE', 'VOICE_STATE_UPDATE without user_id/session_id was ignored');
+      return;
+    }
+    if (d.user_id !== this.config.userId || (d.guild_id != null && d.guild_id !== this.config.guildId)) return;
+    if (d.channel_id !== null && d.channel_id !== this.channelId) {
+      this.channelId = d.channel_id;
+      this.emit({ type: 'moved', channelId: d.channel_id });
+    }
+    // A null channel may be transient (PROTOCOL.md §2.4 rule 5): the voice socket's close code decides.
+    this.voiceState = { sessionId: d.session_id, channelId: d.channel_id };
+    this.maybeConnect(now);
+  }
+
+  handleVoiceServerUpdate(d: VoiceServerUpdateData, now: number): void {
+    if (this.code === 'destroyed') return;
+    this.tick(now);
+    if (typeof d !== 'object' || d === null || typeof d.token !== 'string' || d.guild_id !== this.config.guildId) {
+      if (d?.guild_id === this.config.guildId) this.warn('E_BAD_VOICE_SERVER', 'VOICE_SERVER_UPDATE without a token was ignored');
+      return;
+    }
+    if (this.code === 'idle' || this.code === 'disconnected') return;
+    if (d.endpoint === null) {
+      // The voice server went away; Discord is allocating another (§2.3).
+      this.teardown(1000);
+      this.server = null;
+      this.enterWaitForServer(now, { code: 'E_ENDPOINT_UNREACHABLE', message: 'the voice server went away and Discord did not allocate another in time; join again' });
+      return;
+    }
+    const connected = this.wsId !== null || this.udpId !== null;
+    this.server = { token: d.token, endpoint: d.endpoint };
+    if (connected || this.code === 'backoff' || this.code === 'waiting-for-server') {
+      // New server, new token: tear down and Identify fresh, never resume (§2.4 rule 1).
+      this.teardown(1000);
+      this.pendingReconnect = null;
+      this.backoff.cancel();
+      this.setState('signalling');
+    }
+    this.maybeConnect(now);
+  }
+
+  // ───────────────────────────── voice WebSocket inputs ─────────────────────────────
+
+  handleWsOpen(id: number, now: number): void {
+    if (this.code === 'destroyed' || id !== this.wsId) return;
+    this.tick(now);
+    if (!this.server || !this.voiceState) return;
+    if (this.wsResume) {
+      this.sendJson({ op: 7, d: { serverId: this.config.guildId, sessionId: this.voiceState.sessionId, token: this.server.token, seqAck: this.lastSeq } });
+    } else {
+      this.sendJson({ op: 0, d: { serverId: this.config.guildId, userId: this.config.userId, sessionId: this.voiceState.sessionId, token: this.server.token, maxDaveProtocolVersion: 0 } });
+      this.setState('identifying');
+    }
+  }
+
+  handleWsMessage(id: number, data: string | Uint8Array, now: number): void {
+    if (this.code === 'destroyed' || id !== this.wsId) return;
+    this.tick(now);
+    if (typeof data !== 'string') {
+      const frame = decodeDaveServerFrame(data);
+      if (!frame.ok) {
+        this.counters.malformedMessages++;
+        this.warn('E_BAD_BINARY_MESSAGE', `dropped a binary voice gateway message: ${frame.reason}`);
+        return;
+      }
+      this.lastSeq = frame.value.seq;
+      return; // DAVE binary frames are handled by the E2EE layer.
+    }
+    const decoded = decodeGatewayMessage(data);
+    if (!decoded.ok) {
+      this.counters.malformedMessages++;
+      this.warn('E_BAD_MESSAGE', `dropped a voice gateway message: ${decoded.reason}`);
+      return;
+    }
+    const m = decoded.value;
+    if (m.seq !== undefined) this.lastSeq = m.seq;
+    this.onMessage(m, now);
+  }
+
+  handleWsClose(id: number, code: number, now: number): void {
+    if (this.code === 'destroyed' || id !== this.wsId) return;
+    this.tick(now);
+    this.wsId = null;
+    this.heartbeat.stop();
+    const policy = closeCodePolicy(code);
+    const established = this.cipher !== null;
+    switch (policy.action) {
+      case 'resume':
+        this.scheduleReconnect(now, established, `voice socket closed (${code})`, policy);
+        break;
+      case 'fresh-join':
+        this.scheduleReconnect(now, false, policy.reason, policy);
+        break;
+      case 'wait-for-server':
+        this.teardown(1000);
+        this.server = null;
+        this.enterWaitForServer(now, { code: code === 4022 ? 'E_CALL_TERMINATED' : 'E_DISCONNECTED', message: `${policy.name} (${code}): ${policy.reason}`, closeCode: code });
+        break;
+      case 'give-up':
+        this.fail({ code: giveUpCode(code), message: `${policy.name} (${code}): ${policy.reason}`, closeCode: code });
+        break;
+    }
+  }
+
+  // ───────────────────────────── UDP and timer inputs ─────────────────────────────
+
+  handleUdpPacket(id: number, bytes: Uint8Array, now: number): void {
+    if (this.code === 'destroyed' || id !== this.udpId) return;
+    this.tick(now);
+    switch (classifyDatagram(bytes)) {
+      case 'ip-discovery':
+        this.onDiscoveryResponse(bytes, now);
+        return;
+      case 'rtcp':
+        this.counters.rtcpReceived++;
+        return;
+      case 'rtp-opus':
+        this.onRtp(bytes, now);
+        return;
+      default:
+        this.counters.otherDatagrams++;
+    }
+  }
+
+  handleTimeout(now: number): void {
+    if (this.code === 'destroyed') return;
+    this.tick(now);
+  }
+
+  // ───────────────────────────── internals ─────────────────────────────
+
+  private onMessage(m: VoiceGatewayMessage, now: number): void {
+    switch (m.op) {
+      case 8:
+        this.heartbeat.start(m.d.heartbeatInterval, now);
+        return;
+      case 2:
+        if (this.code !== 'identifying') return this.warn('E_UNEXPECTED', `Ready received while ${this.code}; ignored`);
+        this.ready = m.d;
+        this.sender = new MediaSender(this.config.random, m.d.ssrc);
+        this.udpId = this.nextSocketId++;
+        this.out({ type: 'udp-connect', id: this.udpId, host: m.d.ip, port: m.d.port });
+        this.keepaliveAt = now + this.config.keepaliveIntervalMs;
+        this.discovery.start(now);
+        this.setState('discovering');
+        this.tick(now);
+        return;
+      case 4: {
+        if (this.code !== 'selecting-protocol') return this.warn('E_UNEXPECTED', `Session Description received while ${this.code}; ignored`);
+        if (m.d.mode !== this.mode) return this.fail({ code: 'E_NO_COMMON_MODE', message: `the server chose encryption mode ${m.d.mode}, not the selected ${String(this.mode)}` });
+        try {
+          this.cipher = new TransportCipher(this.config.crypto, this.mode, m.d.secretKey);
+        } catch (e) {
+          return this.fail({ code: 'E_BAD_KEY', message: `the crypto provider rejected the session key: ${(e as Error).message}` });
+        }
+        this.daveProtocolVersion = m.d.daveProtocolVersion;
+        this.connectDeadline = null;
+        this.backoff.reset();
+        this.setState('ready');
+        this.emit({ type: 'ready', ssrc: this.ready?.ssrc ?? 0, mode: m.d.mode, daveProtocolVersion: m.d.daveProtocolVersion });
+        return;
+      }
+      case 9:
+        if (this.code !== 'resuming') return;
+        this.connectDeadline = null;
+        this.speakingSent = false; // op 5 again before the next packet (§6 step 3)
+        this.counters.resumes++;
+        this.backoff.reset();
+        this.setState('ready');
+        this.emit({ type: 'resumed' });
+        return;
+      case 6:
+        if (this.heartbeat.ack(m.d.t, now)) this.emit({ type: 'stats', stats: this.stats() });
+        return;
+      case 3:
+        this.sendHeartbeat(now, this.heartbeat.sendNow(now));
+        return;
+      case 5:
+        if (m.d.userId === undefined) return;
+        this.receiver.mapSsrc(m.d.ssrc, m.d.userId, now, this.emit);
+        this.emit({ type: 'speaking', userId: m.d.userId, ssrc: m.d.ssrc, flags: m.d.speaking });
+        return;
+      case 11:
+        this.receiver.clientsConnect(m.d.userIds);
+        this.emit({ type: 'client-connect', userIds: m.d.userIds });
+        return;
+      case 13:
+        this.receiver.clientDisconnect(m.d.userId, this.emit);
+        this.emit({ type: 'client-disconnect', userId: m.d.userId });
+        return;
+      case 'unknown':
+        this.counters.unknownOpcodes++;
+        return;
+      default:
+        return; // community ops (12, 14–20) and DAVE ops are not needed here
+    }
+  }
+
+  private onDiscoveryResponse(bytes: Uint8Array, now: number): void {
+    if (!this.discovery.active || !this.ready) return;
+    const r = decodeIpDiscoveryResponse(bytes);
+    if (!r.ok) {
+      this.counters.malformedDrops++;
+      this.warn('E_BAD_DISCOVERY', `dropped an IP discovery response: ${r.reason}`);
+      return;
+    }
+    this.discovery.answered(now);
+    const mode = chooseTransportMode(this.ready.modes, this.config.crypto.modes);
+    if (!mode.ok) return this.fail({ code: 'E_NO_COMMON_MODE', message: mode.reason });
+    this.mode = mode.value;
+    this.sendJson({ op: 1, d: { protocol: 'udp', address: r.value.address, port: r.value.port, mode: mode.value } });
+    this.setState('selecting-protocol');
+  }
+
+  private onRtp(bytes: Uint8Array, now: number): void {
+    this.counters.packetsReceived++;
+    if (!this.cipher) {
+      this.counters.otherDatagrams++;
+      return;
+    }
+    const opened = this.cipher.openRtp(bytes);
+    if (!opened.ok) {
+      if (opened.reason.startsWith('decryption failed')) this.counters.decryptFailures++;
+      else this.counters.malformedDrops++;
+      return;
+    }
+    const { ssrc, sequence, timestamp } = opened.value.header;
+    if (!this.receiver.push(ssrc, sequence, timestamp, opened.value.payload, now, this.emit)) {
+      // op 5 for this SSRC may still be on its way over the WebSocket: hold briefly (PROTOCOL.md §11.9).
+      this.receiver.holdUnmapped(ssrc, sequence, timestamp, opened.value.payload, now);
+    }
+  }
+
+  private sendHeartbeat(_now: number, t: number): void {
+    this.sendJson({ op: 3, d: { t, seqAck: this.lastSeq } });
+  }
+
+  private startSignalling(now: number): void {
+    this.voiceState = null;
+    this.server = null;
+    this.out({ type: 'gateway-send', payload: this.voiceStateUpdate(this.channelId) });
+    this.joinDeadline = now + this.config.joinTimeoutMs;
+    this.setState('signalling');
+  }
+
+  private maybeConnect(now: number): void {
+    if (this.code !== 'signalling' && this.code !== 'waiting-for-server') return;
+    if (!this.server || !this.voiceState || this.voiceState.channelId === null) return;
+    this.joinDeadline = null;
+    this.waitDeadline = null;
+    this.openWs(now, false);
+  }
+
+  private openWs(now: number, resume: boolean): void {
+    if (!this.server) return;
+    this.wsId = this.nextSocketId++;
+    this.wsResume = resume;
+    if (!resume) this.lastSeq = -1;
+    this.out({ type: 'ws-connect', id: this.wsId, url: `${this.config.wsScheme}://${this.server.endpoint}/?v=${VOICE_GATEWAY_VERSION}` });
+    this.connectDeadline = now + this.config.connectTimeoutMs;
+    this.setState(resume ? 'resuming' : 'connecting');
+  }
+
+  private scheduleReconnect(now: number, resume: boolean, reason: string, policy?: CloseCodeInfo): void {
+    this.counters.reconnects++;
+    if (!resume) this.teardown(1000);
+    else if (this.wsId !== null) {
+      this.out({ type: 'ws-close', id: this.wsId, code: CLIENT_RECONNECT_CLOSE });
+      this.wsId = null;
+      this.heartbeat.stop();
+    }
+    this.lastFailure = { code: 'E_RECONNECT_EXHAUSTED', message: `gave up after ${this.config.maxReconnectAttempts} reconnect attempts; last: ${reason}`, ...(policy && policy.code >= 4000 ? { closeCode: policy.code } : {}) };
+    const delay = this.backoff.next(now, resume);
+    if (delay === null) return this.fail(this.lastFailure);
+    this.pendingReconnect = { resume };
+    this.connectDeadline = null;
+    this.joinDeadline = null;
+    this.setState('backoff');
+    this.emit({ type: 'reconnecting', attempt: this.backoff.attempts, delayMs: delay, reason, resume });
+    if (delay === 0) this.fireReconnect(now);
+  }
+
+  private fireReconnect(now: number): void {
+    const p = this.pendingReconnect;
+    this.pendingReconnect = null;
+    this.backoff.fire();
+    if (!p) return;
+    if (p.resume && this.server && this.voiceState && this.cipher) this.openWs(now, true);
+    else {
+      this.teardown(1000);
+      this.startSignalling(now);
+    }
+  }
+
+  private enterWaitForServer(now: number, error: TerminalError): void {
+    this.lastFailure = error;
+    this.pendingReconnect = null;
+    this.backoff.cancel();
+    this.connectDeadline = null;
+    this.joinDeadline = null;
+    this.waitDeadline = now + this.config.waitForServerMs;
+    this.setState('waiting-for-server');
+  }
+
+  private fail(error: TerminalError): void {
+    this.teardown(1000);
+    this.clearTimers();
+    this.setState('disconnected');
+    this.emit({ type: 'disconnected', error });
+  }
+
+  private teardown(closeCode: number): void {
+    if (this.wsId !== null) this.out({ type: 'ws-close', id: this.wsId, code: closeCode });
+    if (this.udpId !== null) this.out({ type: 'udp-close', id: this.udpId });
+    this.wsId = null;
+    this.udpId = null;
+    this.heartbeat.stop();
+    this.discovery.stop();
+    this.cipher = null;
+    this.mode = null;
+    this.ready = null;
+    this.sender = null;
+    this.speakingSent = false;
+    this.keepaliveAt = null;
+    this.connectDeadline = null;
+    this.receiver = this.newReceiver();
+  }
+
+  private clearTimers(): void {
+    this.joinDeadline = null;
+    this.connectDeadline = null;
+    this.waitDeadline = null;
+    this.keepaliveAt = null;
+    this.pendingReconnect = null;
+    this.backoff.cancel();
+  }
+
+  private newReceiver(): Receiver {
+    return new Receiver({ unknownSsrcHoldMs: 1_000, unknownSsrcMaxPackets: 64, unknownSsrcMaxSources: 16, reorderDepth: this.config.reorderDepth, reorderWaitMs: this.config.reorderWaitMs, speakingTimeoutMs: this.config.speakingTimeoutMs });
+  }
+
+  private voiceStateUpdate(channelId: string | null) {
+    return { op: 4 as const, d: { guild_id: this.config.guildId, channel_id: channelId, self_mute: this.config.selfMute, self_deaf: this.config.selfDeaf } };
+  }
+
+  /** Runs everything that is due at `now`. Every input calls this first, so `timer.at` is never in the past. */
+  private tick(now: number): void {
+    if (!Number.isFinite(now)) throw new LocalProtocolError(`now must be a finite number of milliseconds, got ${now}`, 'E_BAD_ARGUMENT');
+    if (now < this.now) now = this.now; // a monotonic clock never goes back; tolerate jitter from callers
+    this.now = now;
+    for (let guard = 0; guard < 10_000; guard++) {
+      if (!this.runDue(now)) return;
+    }
+  }
+
+  /** Handles one due deadline; returns false when nothing is due. */
+  private runDue(now: number): boolean {
+    const due = (at: number | null): boolean => at !== null && now >= at;
+    if (due(this.joinDeadline)) {
+      this.joinDeadline = null;
+      if (this.backoff.attempts > 0) this.scheduleReconnect(now, false, 'no VOICE_STATE_UPDATE/VOICE_SERVER_UPDATE after rejoining');
+      else this.fail({ code: 'E_JOIN_TIMEOUT', message: `Discord sent no VOICE_STATE_UPDATE/VOICE_SERVER_UPDATE within ${this.config.joinTimeoutMs} ms: the channel may be full (MOVE_MEMBERS bypasses the limit), the bot may lack CONNECT permission, or the gateway adapter is not forwarding voice events` });
+      return true;
+    }
+    if (due(this.waitDeadline)) {
+      this.waitDeadline = null;
+      this.fail(this.lastFailure ?? { code: 'E_DISCONNECTED', message: 'disconnected from voice' });
+      return true;
+    }
+    if (due(this.backoff.deadline())) {
+      this.fireReconnect(now);
+      return true;
+    }
+    if (due(this.connectDeadline)) {
+      this.connectDeadline = null;
+      const resuming = this.code === 'resuming';
+      this.scheduleReconnect(now, false, resuming ? 'the server did not answer Resume in time' : `the voice server did not complete the handshake within ${this.config.connectTimeoutMs} ms`);
+      return true;
+    }
+    const hb = due(this.heartbeat.deadline()) ? this.heartbeat.due(now) : null;
+    if (hb) {
+      if (hb.kind === 'send') this.sendHeartbeat(now, hb.t);
+      else this.scheduleReconnect(now, this.cipher !== null, `no heartbeat ACK for ${this.config.heartbeatMissLimit} heartbeats`);
+      return true;
+    }
+    const disc = due(this.discovery.deadline()) ? this.discovery.due(now) : null;
+    if (disc) {
+      if (disc === 'send' && this.udpId !== null && this.ready) this.out({ type: 'udp-send', id: this.udpId, data: encodeIpDiscoveryRequest(this.ready.ssrc) });
+      else if (disc === 'failed') this.scheduleReconnect(now, false, `no IP discovery answer after ${this.config.ipDiscoveryAttempts} tries`);
+      return true;
+    }
+    if (due(this.keepaliveAt) && this.udpId !== null) {
+      this.out({ type: 'udp-send', id: this.udpId, data: encodeUdpKeepalive(this.keepaliveCounter++) });
+      this.keepaliveAt = (this.keepaliveAt as number) + this.config.keepaliveIntervalMs;
+      if ((this.keepaliveAt as number) <= now) this.keepaliveAt = now + this.config.keepaliveIntervalMs;
+      return true;
+    }
+    const silence = this.sender && this.code === 'ready' && this.cipher && this.udpId !== null ? this.sender.dueSilence(now) : null;
+    if (silence && this.sender && this.cipher && this.udpId !== null && this.ready) {
+      this.out({ type: 'udp-send', id: this.udpId, data: this.sender.packet(this.cipher, silence.frame) });
+      if (silence.last) {
+        this.sendJson({ op: 5, d: { speaking: 0, delay: 0, ssrc: this.ready.ssrc } });
+        this.speakingSent = false;
+      }
+      return true;
+    }
+    if (due(this.receiver.deadline())) {
+      this.receiver.timeout(now, this.emit);
+      return true;
+    }
+    return false;
+  }
+
+  private nextDeadline(): number | null {
+    let min: number | null = null;
+    const consider = (at: number | null): void => {
+      if (at !== null && (min === null || at < min)) min = at;
+    };
+    consider(this.joinDeadline);
+    consider(this.waitDeadline);
+    consider(this.backoff.deadline());
+    consider(this.connectDeadline);
+    consider(this.heartbeat.deadline());
+    consider(this.discovery.deadline());
+    if (this.udpId !== null) consider(this.keepaliveAt);
+    if (this.code === 'ready') consider(this.sender?.deadline() ?? null);
+    consider(this.receiver.deadline());
+    return min === null ? null : Math.max(min, this.now);
+  }
+}
+
+function giveUpCode(code: number): VoiceErrorCode {
+  if (code === 4017) return 'E_DAVE_REQUIRED';
+  if (code === 4021) return 'E_RATE_LIMITED';
+  return 'E_CLIENT_BUG';
+}

@@ -1,0 +1,2 @@
+export { VoiceServerCore } from './server-core.js';
+export type { ServerOutput, UdpAddress, VoiceServerCoreConfig } from './types.js';

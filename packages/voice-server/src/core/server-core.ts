@@ -1,0 +1,457 @@
+/**
+ * The sans-IO voice server: the server side of PROTOCOL.md §1–§10, and the main gateway's part of §2 for tests.
+ * It accepts Identify/Resume, sends Hello/Ready/Session Description, assigns SSRCs, answers IP discovery, keeps
+ * a per-session replay buffer for v8 buffered resume, and relays audio like an SFU: it opens each packet with
+ * the sender's key and seals it again for every listener with the listener's key and nonce counter.
+ */
+import {
+  classifyDatagram,
+  decodeGatewayMessage,
+  decodeIpDiscoveryRequest,
+  encodeGatewayMessage,
+  encodeIpDiscoveryResponse,
+  encodeRtpHeader,
+  readU32,
+  TransportCipher,
+  type KnownGatewayMessage,
+  type TransportMode,
+} from '@voicewire/voice-protocol';
+import type { ServerOutput, UdpAddress, VoiceServerCoreConfig } from './types.js';
+
+interface Conn {
+  readonly id: number;
+  session: ServerSession | null;
+  dropped: boolean;
+  lastHeartbeatAt: number;
+}
+
+interface ServerSession {
+  readonly sessionId: string;
+  readonly userId: string;
+  readonly guildId: string;
+  channelId: string;
+  token: string;
+  ssrc: number;
+  conn: Conn | null;
+  detachedAt: number;
+  seq: number;
+  readonly replay: { seq: number; data: string | Uint8Array }[];
+  cipher: TransportCipher | null;
+  mode: TransportMode | null;
+  udpSource: UdpAddress | null;
+  udpDest: UdpAddress | null;
+  nonce: number;
+  speaking: number;
+  acking: boolean;
+  packetsRelayedIn: number;
+}
+
+interface Pending {
+  userId: string;
+  guildId: string;
+  channelId: string;
+  sessionId: string;
+  token: string;
+}
+
+export class VoiceServerCore {
+  private readonly cfg: Required<Omit<VoiceServerCoreConfig, 'modes'>> & { modes: readonly TransportMode[] };
+  private readonly queue: ServerOutput[] = [];
+  private readonly conns = new Map<number, Conn>();
+  private readonly sessions = new Map<string, ServerSession>();
+  /** userId → main-gateway session id (stable per user, as Discord's is per gateway connection). */
+  private readonly gatewaySessionIds = new Map<string, string>();
+  /** guildId:userId → the token and channel from the latest op 4. */
+  private readonly pending = new Map<string, Pending>();
+  private readonly endpoints = new Map<string, string>();
+  private nextConn = 1;
+  private now = 0;
+  readonly stats = { relayedPackets: 0, droppedPackets: 0, decryptFailures: 0 };
+
+  constructor(config: VoiceServerCoreConfig) {
+    const heartbeatIntervalMs = config.heartbeatIntervalMs ?? 13_750;
+    this.cfg = {
+      heartbeatIntervalMs,
+      replayLimit: 256,
+      resumeWindowMs: 30_000,
+      sessionTimeoutMs: Math.round(heartbeatIntervalMs * 2.5),
+      observeMedia: false,
+      ...config,
+      modes: config.modes ?? config.crypto.modes,
+    };
+  }
+
+  // ───────────────────────────── main gateway part ─────────────────────────────
+
+  /** A client's op 4 Voice State Update on the main gateway (PROTOCOL.md §2.1). */
+  handleGatewayVoiceStateUpdate(userId: string, d: { guild_id: string; channel_id: string | null; self_mute?: boolean; self_deaf?: boolean }, now: number): void {
+    this.advance(now);
+    const key = `${d.guild_id}:${userId}`;
+    const sessionId = this.gatewaySessionId(userId);
+    const existing = this.sessionOf(userId, d.guild_id);
+    if (d.channel_id === null) {
+      this.pending.delete(key);
+      if (existing) this.endSession(existing, 4014);
+      this.dispatch(userId, 'VOICE_STATE_UPDATE', { guild_id: d.guild_id, channel_id: null, user_id: userId, session_id: sessionId, self_mute: !!d.self_mute, self_deaf: !!d.self_deaf });
+      return;
+    }
+    const token = this.randomToken();
+    this.pending.set(key, { userId, guildId: d.guild_id, channelId: d.channel_id, sessionId, token });
+    this.dispatch(userId, 'VOICE_STATE_UPDATE', { guild_id: d.guild_id, channel_id: d.channel_id, user_id: userId, session_id: sessionId, self_mute: !!d.self_mute, self_deaf: !!d.self_deaf, deaf: false, mute: false, suppress: false });
+    this.dispatch(userId, 'VOICE_SERVER_UPDATE', { token, guild_id: d.guild_id, endpoint: this.endpointFor(d.guild_id) });
+    // A join or move invalidates the old voice session; the client Identifies fresh with the new token.
+    if (existing) this.endSession(existing, 4014);
+  }
+
+  // ───────────────────────────── voice WebSocket ─────────────────────────────
+
+  /** A new voice WebSocket connection: returns its id for later inputs; Hello goes out at once. */
+  handleWsOpen(now: number): number {
+    this.advance(now);
+    const conn: Conn = { id: this.nextConn++, session: null, dropped: false, lastHeartbeatAt: now };
+    this.conns.set(conn.id, conn);
+    this.sendTo(conn, { op: 8, d: { heartbeatInterval: this.cfg.heartbeatIntervalMs, v: 8 } });
+    return conn.id;
+  }
+
+  handleWsMessage(connId: number, data: string | Uint8Array, now: number): void {
+    this.advance(now);
+    const conn = this.conns.get(connId);
+    if (!conn || conn.dropped) return;
+    if (typeof data !== 'string') return; // DAVE binary frames: handled once DAVE is enabled on the emulator
+    const r = decodeGatewayMessage(data);
+    if (!r.ok) return this.closeConn(conn, 4002);
+    const m = r.value;
+    if (m.op === 'unknown') return this.closeConn(conn, 4001);
+    switch (m.op) {
+      case 0:
+        return this.onIdentify(conn, m.d, now);
+      case 7:
+        return this.onResume(conn, m.d, now);
+      case 3:
+        conn.lastHeartbeatAt = now;
+        if (!conn.session || conn.session.acking) this.sendTo(conn, { op: 6, d: { t: m.d.t } });
+        return;
+      case 1: {
+        const s = conn.session;
+        if (!s) return this.closeConn(conn, 4003);
+        if (m.d.protocol !== 'udp') return this.closeConn(conn, 4012);
+        if (!(this.cfg.modes as readonly string[]).includes(m.d.mode)) return this.closeConn(conn, 4016);
+        const mode = m.d.mode as TransportMode;
+        const key = this.randomBytes(32);
+        s.cipher = new TransportCipher(this.cfg.crypto, mode, key);
+        s.mode = mode;
+        s.udpDest = { address: m.d.address, port: m.d.port };
+        this.sendNumbered(s, { op: 4, d: { mode, secretKey: key, daveProtocolVersion: 0 } });
+        this.joinChannel(s);
+        return;
+      }
+      case 5: {
+        const s = conn.session;
+        if (!s) return this.closeConn(conn, 4003);
+        s.speaking = m.d.speaking;
+        for (const other of this.channelPeers(s)) this.sendNumbered(other, { op: 5, d: { userId: s.userId, ssrc: s.ssrc, speaking: s.speaking } });
+        return;
+      }
+      case 23:
+      case 31:
+        return; // DAVE acknowledgements: accepted, nothing to do without DAVE
+      default:
+        return this.closeConn(conn, 4001);
+    }
+  }
+
+  handleWsClose(connId: number, now: number): void {
+    this.advance(now);
+    const conn = this.conns.get(connId);
+    if (!conn) return;
+    this.conns.delete(connId);
+    this.detach(conn, now);
+  }
+
+  // ───────────────────────────── UDP ─────────────────────────────
+
+  handleUdp(from: UdpAddress, bytes: Uint8Array, now: number): void {
+    this.advance(now);
+    const kind = classifyDatagram(bytes);
+    if (bytes.length === 74 && bytes[1] === 1) {
+      const req = decodeIpDiscoveryRequest(bytes);
+      if (!req.ok) return;
+      const s = this.sessionBySsrc(req.value.ssrc);
+      if (!s) return;
+      s.udpSource = { address: from.address, port: from.port };
+      this.queue.push({ type: 'udp-send', to: from, data: encodeIpDiscoveryResponse({ ssrc: req.value.ssrc, address: from.address, port: from.port }) });
+      return;
+    }
+    if (kind !== 'rtp-opus') return; // keepalives, RTCP: accepted, not relayed
+    const s = this.sessionBySsrc(readU32(bytes, 8));
+    if (!s || !s.cipher || !s.udpSource || s.udpSource.address !== from.address || s.udpSource.port !== from.port) {
+      this.stats.droppedPackets++;
+      return;
+    }
+    const opened = s.cipher.openRtp(bytes);
+    if (!opened.ok) {
+      this.stats.decryptFailures++;
+      return;
+    }
+    s.packetsRelayedIn++;
+    const { sequence, timestamp, ssrc } = opened.value.header;
+    const payload = opened.value.payload;
+    if (this.cfg.observeMedia) this.queue.push({ type: 'relay', fromUserId: s.userId, ssrc, payload });
+    const header = encodeRtpHeader({ sequence, timestamp, ssrc });
+    for (const listener of this.channelPeers(s)) {
+      if (!listener.cipher || !listener.udpDest) continue;
+      listener.nonce = (listener.nonce + 1) >>> 0;
+      this.queue.push({ type: 'udp-send', to: listener.udpDest, data: listener.cipher.sealRtp(header, payload, listener.nonce) });
+      this.stats.relayedPackets++;
+    }
+  }
+
+  // ───────────────────────────── time and outputs ─────────────────────────────
+
+  handleTimeout(now: number): void {
+    this.advance(now);
+  }
+
+  poll(): ServerOutput {
+    return this.queue.shift() ?? { type: 'timer', at: this.nextDeadline() };
+  }
+
+  // ───────────────────────────── fault injection ─────────────────────────────
+
+  /** Closes the user's voice socket with `code`. Codes that end a session (4006, 4009, 4014, 4022…) forget it. */
+  closeSocket(userId: string, code: number): void {
+    for (const s of this.sessions.values()) {
+      if (s.userId !== userId || !s.conn) continue;
+      const resumable = code < 4000 || code === 4015 || code === 4013;
+      if (resumable) this.closeConn(s.conn, code);
+      else this.endSession(s, code);
+    }
+  }
+
+  /** The user's socket goes silent without a close frame; the client must notice through heartbeats. */
+  dropSocket(userId: string): void {
+    for (const s of this.sessions.values()) {
+      if (s.userId !== userId || !s.conn) continue;
+      s.conn.dropped = true;
+      this.queue.push({ type: 'ws-drop', connId: s.conn.id });
+      this.conns.delete(s.conn.id);
+      this.detach(s.conn, this.now);
+    }
+  }
+
+  /** Stop (or resume) answering the user's heartbeats. */
+  setAcking(userId: string, acking: boolean): void {
+    for (const s of this.sessions.values()) if (s.userId === userId) s.acking = acking;
+  }
+
+  /**
+   * Voice server migration (PROTOCOL.md §2.3–§2.4): every session in the guild gets a VOICE_SERVER_UPDATE with
+   * a new token and `endpoint` (null = reallocating), and its old socket is closed with 4022.
+   */
+  changeEndpoint(guildId: string, endpoint: string | null): void {
+    if (endpoint !== null) this.endpoints.set(guildId, endpoint);
+    const users = new Set<string>();
+    for (const p of this.pending.values()) if (p.guildId === guildId) users.add(p.userId);
+    for (const userId of users) {
+      const p = this.pending.get(`${guildId}:${userId}`) as Pending;
+      p.token = this.randomToken();
+      this.dispatch(userId, 'VOICE_SERVER_UPDATE', { token: p.token, guild_id: guildId, endpoint });
+      const s = this.sessionOf(userId, guildId);
+      if (s) this.endSession(s, 4022);
+    }
+  }
+
+  /** Sends raw data (e.g. malformed JSON) on the user's socket. */
+  sendRaw(userId: string, data: string | Uint8Array): void {
+    for (const s of this.sessions.values()) if (s.userId === userId && s.conn) this.queue.push({ type: 'ws-send', connId: s.conn.id, data });
+  }
+
+  /** Endpoints this server answers to (the configured one and any set by changeEndpoint). */
+  servesEndpoint(endpoint: string): boolean {
+    return endpoint === this.cfg.endpoint || [...this.endpoints.values()].includes(endpoint);
+  }
+
+  sessionCount(): number {
+    return this.sessions.size;
+  }
+
+  // ───────────────────────────── internals ─────────────────────────────
+
+  private onIdentify(conn: Conn, d: { serverId: string; userId: string; sessionId: string; token: string }, now: number): void {
+    if (conn.session) return this.closeConn(conn, 4005);
+    const p = this.pending.get(`${d.serverId}:${d.userId}`);
+    if (!p || p.token !== d.token || p.sessionId !== d.sessionId) return this.closeConn(conn, 4004);
+    const old = this.sessionOf(d.userId, d.serverId);
+    if (old) this.endSession(old, 4014);
+    const s: ServerSession = {
+      sessionId: p.sessionId,
+      userId: p.userId,
+      guildId: p.guildId,
+      channelId: p.channelId,
+      token: p.token,
+      ssrc: this.newSsrc(),
+      conn,
+      detachedAt: 0,
+      seq: 0,
+      replay: [],
+      cipher: null,
+      mode: null,
+      udpSource: null,
+      udpDest: null,
+      nonce: 0,
+      speaking: 0,
+      acking: true,
+      packetsRelayedIn: 0,
+    };
+    conn.session = s;
+    conn.lastHeartbeatAt = now;
+    this.sessions.set(this.sessionKey(s.userId, s.guildId), s);
+    this.sendTo(conn, { op: 2, d: { ssrc: s.ssrc, ip: this.cfg.udp.address, port: this.cfg.udp.port, modes: this.cfg.modes } });
+  }
+
+  private onResume(conn: Conn, d: { serverId: string; sessionId: string; token: string; seqAck?: number }, now: number): void {
+    const s = [...this.sessions.values()].find((x) => x.sessionId === d.sessionId && x.guildId === d.serverId);
+    if (!s || s.token !== d.token || !s.cipher) return this.closeConn(conn, 4006);
+    const ack = d.seqAck ?? -1;
+    const oldest = s.replay[0]?.seq;
+    if (oldest !== undefined && oldest > ack + 1) return this.closeConn(conn, 4006); // missed messages fell out of the buffer
+    if (s.conn && s.conn !== conn) {
+      this.queue.push({ type: 'ws-drop', connId: s.conn.id });
+      this.conns.delete(s.conn.id);
+    }
+    s.conn = conn;
+    conn.session = s;
+    conn.lastHeartbeatAt = now;
+    this.sendTo(conn, { op: 9, d: null });
+    for (const m of s.replay) if (m.seq > ack) this.queue.push({ type: 'ws-send', connId: conn.id, data: m.data });
+  }
+
+  private joinChannel(s: ServerSession): void {
+    const peers = this.channelPeers(s);
+    this.sendNumbered(s, { op: 11, d: { userIds: peers.map((p) => p.userId) } });
+    for (const p of peers) {
+      if (p.speaking) this.sendNumbered(s, { op: 5, d: { userId: p.userId, ssrc: p.ssrc, speaking: p.speaking } });
+      this.sendNumbered(p, { op: 11, d: { userIds: [s.userId] } });
+    }
+  }
+
+  private endSession(s: ServerSession, code: number): void {
+    if (s.conn) this.closeConn(s.conn, code, false);
+    this.removeSession(s);
+  }
+
+  private removeSession(s: ServerSession): void {
+    if (this.sessions.get(this.sessionKey(s.userId, s.guildId)) !== s) return;
+    this.sessions.delete(this.sessionKey(s.userId, s.guildId));
+    if (s.cipher) for (const p of this.channelPeers(s)) this.sendNumbered(p, { op: 13, d: { userId: s.userId } });
+  }
+
+  private closeConn(conn: Conn, code: number, detach = true): void {
+    this.queue.push({ type: 'ws-close', connId: conn.id, code });
+    this.conns.delete(conn.id);
+    if (detach) {
+      this.detach(conn, this.now);
+      // A session that was never established cannot be resumed.
+      if (conn.session && !conn.session.cipher) this.removeSession(conn.session);
+    } else if (conn.session) conn.session.conn = null;
+  }
+
+  private detach(conn: Conn, now: number): void {
+    const s = conn.session;
+    if (s && s.conn === conn) {
+      s.conn = null;
+      s.detachedAt = now;
+    }
+  }
+
+  private channelPeers(s: ServerSession): ServerSession[] {
+    const out: ServerSession[] = [];
+    for (const x of this.sessions.values()) if (x !== s && x.guildId === s.guildId && x.channelId === s.channelId && x.cipher) out.push(x);
+    return out;
+  }
+
+  private sendTo(conn: Conn, m: KnownGatewayMessage): void {
+    this.queue.push({ type: 'ws-send', connId: conn.id, data: encodeGatewayMessage(m) });
+  }
+
+  /** Messages a resumed client must not miss carry `seq` and go into the replay buffer (PROTOCOL.md §3.3, §6). */
+  private sendNumbered(s: ServerSession, m: KnownGatewayMessage): void {
+    const seq = ++s.seq;
+    const data = encodeGatewayMessage({ ...m, seq } as KnownGatewayMessage);
+    s.replay.push({ seq, data });
+    if (s.replay.length > this.cfg.replayLimit) s.replay.shift();
+    if (s.conn && !s.conn.dropped) this.queue.push({ type: 'ws-send', connId: s.conn.id, data });
+  }
+
+  private dispatch(userId: string, t: 'VOICE_STATE_UPDATE' | 'VOICE_SERVER_UPDATE', d: Record<string, unknown>): void {
+    this.queue.push({ type: 'gateway-dispatch', userId, t, d });
+  }
+
+  private advance(now: number): void {
+    if (now > this.now) this.now = now;
+    for (const conn of [...this.conns.values()]) {
+      if (conn.session && now - conn.lastHeartbeatAt > this.cfg.sessionTimeoutMs) this.endSession(conn.session, 4009);
+    }
+    for (const s of [...this.sessions.values()]) {
+      if (!s.conn && s.detachedAt > 0 && now - s.detachedAt > this.cfg.resumeWindowMs) this.removeSession(s);
+    }
+  }
+
+  private nextDeadline(): number | null {
+    let min: number | null = null;
+    const consider = (at: number): void => {
+      if (min === null || at < min) min = at;
+    };
+    for (const c of this.conns.values()) if (c.session) consider(c.lastHeartbeatAt + this.cfg.sessionTimeoutMs + 1);
+    for (const s of this.sessions.values()) if (!s.conn && s.detachedAt > 0) consider(s.detachedAt + this.cfg.resumeWindowMs + 1);
+    return min === null ? null : Math.max(min, this.now);
+  }
+
+  private sessionKey(userId: string, guildId: string): string {
+    return `${guildId}:${userId}`;
+  }
+
+  private sessionOf(userId: string, guildId: string): ServerSession | undefined {
+    return this.sessions.get(this.sessionKey(userId, guildId));
+  }
+
+  private sessionBySsrc(ssrc: number): ServerSession | undefined {
+    for (const s of this.sessions.values()) if (s.ssrc === ssrc) return s;
+    return undefined;
+  }
+
+  private endpointFor(guildId: string): string {
+    return this.endpoints.get(guildId) ?? this.cfg.endpoint;
+  }
+
+  private gatewaySessionId(userId: string): string {
+    let id = this.gatewaySessionIds.get(userId);
+    if (!id) {
+      id = this.randomHex(16);
+      this.gatewaySessionIds.set(userId, id);
+    }
+    return id;
+  }
+
+  private newSsrc(): number {
+    for (;;) {
+      const ssrc = 1 + Math.floor(this.cfg.random() * 0xfffffffe);
+      if (!this.sessionBySsrc(ssrc)) return ssrc;
+    }
+  }
+
+  private randomBytes(n: number): Uint8Array {
+    const out = new Uint8Array(n);
+    for (let i = 0; i < n; i++) out[i] = Math.floor(this.cfg.random() * 256);
+    return out;
+  }
+
+  private randomHex(n: number): string {
+    return Array.from(this.randomBytes(n), (b) => b.toString(16).padStart(2, '0')).join('');
+  }
+
+  private randomToken(): string {
+    return this.randomHex(8);
+  }
+}

@@ -1,0 +1,2 @@
+/** @voicewire/voice-server — a local Discord voice emulator. */
+export * from './core/index.js';
