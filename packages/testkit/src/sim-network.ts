@@ -42,6 +42,10 @@ export class SimNetwork {
   readonly rng: SeededRandom;
   readonly link: LinkConfig;
   readonly relayed: { at: number; fromUserId: string; payload: Uint8Array }[] = [];
+  /** Broken sans-IO invariants seen while draining (a timer in the past, outputs after destroy). */
+  readonly violations: string[] = [];
+  /** Every secret the server handed out (voice tokens, session ids, session keys as JSON arrays and hex). */
+  readonly secrets = new Set<string>();
   /** Endpoints that refuse connections (simulates an unreachable voice server). */
   readonly unreachable = new Set<string>();
   private readonly queue: Scheduled[] = [];
@@ -165,8 +169,12 @@ export class SimNetwork {
     for (;;) {
       const o = c.session.poll();
       if (o.type === 'timer') {
+        if (o.at !== null && o.at < this.now) this.violations.push(`${c.name}: timer.at ${o.at} < now ${this.now}`);
         c.timerAt = o.at;
         return moved;
+      }
+      if (c.session.state === 'destroyed' && !['ws-close', 'udp-close', 'gateway-send', 'event'].includes(o.type)) {
+        this.violations.push(`${c.name}: ${o.type} after destroy`);
       }
       moved = true;
       const key = `${c.name}:`;
@@ -254,6 +262,7 @@ export class SimNetwork {
       moved = true;
       switch (o.type) {
         case 'gateway-dispatch': {
+          for (const k of ['token', 'session_id']) if (typeof o.d[k] === 'string') this.secrets.add(o.d[k] as string);
           const c = this.clients.find((x) => x.userId === o.userId);
           if (!c) break;
           const d = o.d;
@@ -267,6 +276,11 @@ export class SimNetwork {
           const target = this.connToWs.get(o.connId);
           if (!target) break;
           const data = o.data;
+          if (typeof data === 'string' && data.includes('"secret_key"')) {
+            const key = (JSON.parse(data) as { d: { secret_key: number[] } }).d.secret_key;
+            this.secrets.add(JSON.stringify(key));
+            this.secrets.add(key.map((b) => b.toString(16).padStart(2, '0')).join(''));
+          }
           this.scheduleWs(`${target.client.name}:ws${target.wsId}:down`, () => target.client.session.handleWsMessage(target.wsId, data, this.now));
           break;
         }

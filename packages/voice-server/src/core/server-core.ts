@@ -64,6 +64,7 @@ export class VoiceServerCore {
   /** guildId:userId → the token and channel from the latest op 4. */
   private readonly pending = new Map<string, Pending>();
   private readonly endpoints = new Map<string, string>();
+  private readonly fullChannels = new Set<string>();
   private nextConn = 1;
   private now = 0;
   readonly stats = { relayedPackets: 0, droppedPackets: 0, decryptFailures: 0 };
@@ -95,6 +96,7 @@ export class VoiceServerCore {
       this.dispatch(userId, 'VOICE_STATE_UPDATE', { guild_id: d.guild_id, channel_id: null, user_id: userId, session_id: sessionId, self_mute: !!d.self_mute, self_deaf: !!d.self_deaf });
       return;
     }
+    if (this.fullChannels.has(d.channel_id)) return; // Discord answers nothing when the channel is full (§2.1)
     const token = this.randomToken();
     this.pending.set(key, { userId, guildId: d.guild_id, channelId: d.channel_id, sessionId, token });
     this.dispatch(userId, 'VOICE_STATE_UPDATE', { guild_id: d.guild_id, channel_id: d.channel_id, user_id: userId, session_id: sessionId, self_mute: !!d.self_mute, self_deaf: !!d.self_deaf, deaf: false, mute: false, suppress: false });
@@ -260,6 +262,12 @@ export class VoiceServerCore {
       const s = this.sessionOf(userId, guildId);
       if (s) this.endSession(s, 4022);
     }
+  }
+
+  /** A full channel: op 4 for it gets no answer at all, as on Discord. */
+  setChannelFull(channelId: string, full: boolean): void {
+    if (full) this.fullChannels.add(channelId);
+    else this.fullChannels.delete(channelId);
   }
 
   /** Sends raw data (e.g. malformed JSON) on the user's socket. */

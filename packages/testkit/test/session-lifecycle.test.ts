@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import { LocalProtocolError } from '@voicewire/voice-protocol';
+import { client, joinAll, network, USERS } from './helpers.js';
+
+describe('commands, leave and destroy', () => {
+  it('stopSpeaking sends five silence frames 20 ms apart, then op 5 speaking 0', () => {
+    const net = network({ seed: 31 });
+    const a = client(net, 0);
+    const b = client(net, 1);
+    joinAll(net, [a, b]);
+    a.session.sendOpusFrame(new Uint8Array([0xfc, 1, 2, 3]), net.now);
+    net.runFor(20);
+    a.session.stopSpeaking(net.now);
+    net.runFor(300);
+    const silences = b.events.filter((e) => e.event.type === 'audio' && e.event.userId === USERS[0] && e.event.opus.length === 3);
+    expect(silences).toHaveLength(5);
+    expect(silences.map((e, i) => e.at - (silences[0]?.at ?? 0) - i * 20).every((d) => Math.abs(d) <= 1)).toBe(true);
+    expect(a.outputTexts.filter((t) => t.includes('"op":5') && t.includes('"speaking":0'))).toHaveLength(1);
+    expect(b.events.filter((e) => e.event.type === 'user-speaking').map((e) => (e.event.type === 'user-speaking' ? e.event.speaking : null))).toEqual([true, false]);
+  });
+
+  it('frames sent while not ready are dropped and counted, not thrown', () => {
+    const net = network({ seed: 32 });
+    const a = client(net, 0);
+    a.session.join(net.now);
+    expect(a.session.sendOpusFrame(new Uint8Array([0xfc]), net.now)).toBe(false);
+    expect(a.session.stats().framesDropped).toBe(1);
+  });
+
+  it('misuse throws LocalProtocolError with a message that says what to do', () => {
+    const net = network({ seed: 33 });
+    const a = client(net, 0);
+    expect(() => a.session.sendOpusFrame(new Uint8Array(0), 0)).toThrow(LocalProtocolError);
+    expect(() => a.session.sendOpusFrame(new Uint8Array(2000), 0)).toThrow(/1–1276 bytes/);
+    expect(() => a.session.setSpeaking(9, 0)).toThrow(/1–7/);
+    a.session.join(0);
+    expect(() => a.session.join(0)).toThrow(/leave\(\) first/);
+    a.session.destroy(0);
+    expect(() => a.session.join(0)).toThrow(/destroyed/);
+  });
+
+  it('leave sends op 4 with channel null and closes both sockets; the session can join again', () => {
+    const net = network({ seed: 34 });
+    const a = client(net, 0);
+    joinAll(net, [a]);
+    a.session.leave(net.now);
+    const outs = [];
+    for (let o = a.session.poll(); o.type !== 'timer'; o = a.session.poll()) outs.push(o);
+    expect(outs.map((o) => o.type)).toEqual(expect.arrayContaining(['gateway-send', 'ws-close', 'udp-close']));
+    const gw = outs.find((o) => o.type === 'gateway-send');
+    expect(gw && gw.type === 'gateway-send' && gw.payload.d.channel_id).toBeNull();
+    expect(a.session.state).toBe('disconnected');
+    a.session.join(net.now);
+    expect(net.runUntil(() => a.session.state === 'ready', 5_000)).toBe(true);
+  });
+
+  it('after destroy only closing outputs remain, inputs are ignored, and the timer is cleared', () => {
+    const net = network({ seed: 35 });
+    const a = client(net, 0);
+    joinAll(net, [a]);
+    a.session.destroy(net.now);
+    a.session.destroy(net.now); // idempotent
+    const outs = [];
+    for (let o = a.session.poll(); ; o = a.session.poll()) {
+      outs.push(o);
+      if (o.type === 'timer') break;
+    }
+    expect(outs.every((o) => ['gateway-send', 'ws-close', 'udp-close', 'event', 'timer'].includes(o.type))).toBe(true);
+    expect(outs[outs.length - 1]).toEqual({ type: 'timer', at: null });
+    a.session.handleWsMessage(1, '{"op":8,"d":{"heartbeat_interval":1}}', net.now + 1);
+    a.session.handleTimeout(net.now + 100_000);
+    expect(a.session.poll()).toEqual({ type: 'timer', at: null });
+  });
+
+  it('no secret (token, session id, key) appears in any event or non-handshake output', () => {
+    const net = network({ seed: 36 });
+    const a = client(net, 0);
+    const b = client(net, 1);
+    joinAll(net, [a, b]);
+    net.server.closeSocket(USERS[0], 4015);
+    net.runFor(2_000);
+    net.server.closeSocket(USERS[1], 4017);
+    net.runFor(2_000);
+    expect(net.secrets.size).toBeGreaterThanOrEqual(6); // tokens, session ids, keys were handed out
+    const texts = [...a.outputTexts, ...b.outputTexts];
+    expect(texts.length).toBeGreaterThan(20);
+    for (const secret of net.secrets) for (const t of texts) expect(t.includes(secret), `a secret leaked into: ${t.slice(0, 80)}`).toBe(false);
+  });
+});

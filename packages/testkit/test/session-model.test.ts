@@ -1,0 +1,83 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { LocalProtocolError } from '@voicewire/voice-protocol';
+import type { SimClient, SimNetwork } from '../src/index.js';
+import { CHANNEL, client, frame, GUILD, network, USERS } from './helpers.js';
+
+/**
+ * A command model over the sans-IO session: random sequences of user commands, server faults, garbage
+ * input and time steps. Invariants: nothing escapes but LocalProtocolError, every drain ends, timer.at ≥ now,
+ * after destroy only closing outputs, no secret in any event or non-handshake output.
+ */
+interface Real {
+  net: SimNetwork;
+  a: SimClient;
+  b: SimClient;
+}
+
+type Step = { name: string; run: (r: Real) => void };
+
+const closeCodes = [1000, 1001, 1006, 4001, 4002, 4003, 4004, 4005, 4006, 4009, 4011, 4012, 4013, 4014, 4015, 4016, 4017, 4020, 4021, 4022, 4099];
+
+function guarded(fn: () => void): void {
+  try {
+    fn();
+  } catch (e) {
+    if (!(e instanceof LocalProtocolError)) throw e;
+  }
+}
+
+const step: fc.Arbitrary<Step> = fc.oneof(
+  fc.constant<Step>({ name: 'join', run: (r) => guarded(() => r.a.session.join(r.net.now)) }),
+  fc.constant<Step>({ name: 'leave', run: (r) => guarded(() => r.a.session.leave(r.net.now)) }),
+  fc.integer({ min: 1, max: 8_000 }).map<Step>((ms) => ({ name: `wait ${ms}`, run: (r) => r.net.runFor(ms) })),
+  fc.integer({ min: 1, max: 30 }).map<Step>((n) => ({
+    name: `send ${n}`,
+    run: (r) => {
+      for (let i = 0; i < n; i++) {
+        guarded(() => r.a.session.sendOpusFrame(frame(i), r.net.now));
+        r.net.runFor(20);
+      }
+    },
+  })),
+  fc.constant<Step>({ name: 'stop speaking', run: (r) => guarded(() => r.a.session.stopSpeaking(r.net.now)) }),
+  fc.integer({ min: 0, max: 9 }).map<Step>((f) => ({ name: `flags ${f}`, run: (r) => guarded(() => r.a.session.setSpeaking(f, r.net.now)) })),
+  fc.constantFrom(...closeCodes).map<Step>((code) => ({ name: `server close ${code}`, run: (r) => r.net.server.closeSocket(USERS[0], code) })),
+  fc.constant<Step>({ name: 'server drop', run: (r) => r.net.server.dropSocket(USERS[0]) }),
+  fc.boolean().map<Step>((on) => ({ name: `acking ${on}`, run: (r) => r.net.server.setAcking(USERS[0], on) })),
+  fc.option(fc.constantFrom('voice-2.local:2087', 'voice-3.local:443'), { nil: null }).map<Step>((e) => ({ name: `endpoint ${e}`, run: (r) => r.net.server.changeEndpoint(GUILD, e) })),
+  fc.boolean().map<Step>((full) => ({ name: `full ${full}`, run: (r) => r.net.server.setChannelFull(CHANNEL, full) })),
+  fc.oneof(fc.string(), fc.json(), fc.uint8Array({ maxLength: 40 })).map<Step>((raw) => ({ name: 'server raw', run: (r) => r.net.server.sendRaw(USERS[0], raw) })),
+  fc.tuple(fc.integer({ min: 0, max: 12 }), fc.oneof(fc.string(), fc.uint8Array({ maxLength: 80 }))).map<Step>(([id, data]) => ({ name: 'garbage ws input', run: (r) => r.a.session.handleWsMessage(id, data, r.net.now) })),
+  fc.tuple(fc.integer({ min: 0, max: 12 }), fc.uint8Array({ maxLength: 120 })).map<Step>(([id, data]) => ({ name: 'garbage udp input', run: (r) => r.a.session.handleUdpPacket(id, data, r.net.now) })),
+  fc.anything().map<Step>((d) => ({ name: 'garbage voice state', run: (r) => r.a.session.handleVoiceStateUpdate(d as never, r.net.now) })),
+  fc.constant<Step>({ name: 'destroy', run: (r) => r.a.session.destroy(r.net.now) }),
+);
+
+describe('VoiceSession command model (fast-check)', () => {
+  it('keeps its invariants under random commands, faults, garbage and time', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 2 ** 30 }), fc.array(step, { minLength: 1, maxLength: 30 }), (seed, steps) => {
+        const net = network({ seed, server: { heartbeatIntervalMs: 2_000 } });
+        const real: Real = { net, a: client(net, 0, { reconnectBaseMs: 200, waitForServerMs: 3_000 }), b: client(net, 1) };
+        real.b.session.join(net.now);
+        real.a.session.join(net.now); // start connected; steps may leave, rejoin, break and destroy it
+        net.runFor(300);
+        expect(real.a.session.state).toBe('ready');
+        for (const s of steps) {
+          s.run(real);
+          net.drainAll();
+          expect(net.violations, s.name).toEqual([]);
+        }
+        net.runFor(60_000); // whatever state it is in, time must not break it
+        expect(net.violations).toEqual([]);
+        for (const secret of net.secrets) for (const t of real.a.outputTexts) if (t.includes(secret)) throw new Error(`secret leaked: ${t.slice(0, 60)}`);
+        // The session ends somewhere sensible: connected, waiting with a deadline, or disconnected with a reason.
+        const st = real.a.session.state;
+        expect(['idle', 'ready', 'disconnected', 'destroyed', 'waiting-for-server', 'backoff', 'signalling', 'connecting', 'identifying', 'discovering', 'selecting-protocol', 'resuming']).toContain(st);
+        if (st !== 'idle' && st !== 'ready' && st !== 'disconnected' && st !== 'destroyed') expect(real.a.timerAt).not.toBeNull();
+      }),
+      { numRuns: Number(process.env.FC_NUM_RUNS ?? 150) },
+    );
+  });
+});
