@@ -5,3 +5,4 @@ export * from './vectors.js';
 export * from './clock.js';
 export * from './crypto-conformance.js';
 export * from './sim-network.js';
+export * from './transport-conformance.js';

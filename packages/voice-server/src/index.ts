@@ -1,2 +1,5 @@
 /** @voicewire/voice-server — a local Discord voice emulator. */
 export * from './core/index.js';
+export { startVoiceServer, VoiceServer, type VoiceServerOptions } from './server.js';
+export { userIdForToken } from './main-gateway.js';
+export { generateLocalCertificate, type LocalCertificate } from './tls.js';

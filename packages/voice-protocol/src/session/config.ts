@@ -4,8 +4,11 @@ import type { CryptoProvider } from '../crypto/provider.js';
 export interface VoiceSessionConfig {
   readonly guildId: string;
   readonly channelId: string;
-  /** The bot's own user id: VOICE_STATE_UPDATEs for other users are ignored. */
-  readonly userId: string;
+  /**
+   * The bot's own user id: VOICE_STATE_UPDATEs for other users are ignored. When omitted (discord.js adapters
+   * forward only the bot's own updates), the id of the first VOICE_STATE_UPDATE is taken.
+   */
+  readonly userId?: string;
   readonly selfMute?: boolean;
   readonly selfDeaf?: boolean;
   readonly crypto: CryptoProvider;
@@ -34,7 +37,7 @@ export interface VoiceSessionConfig {
   readonly speakingFlags?: number;
 }
 
-export type ResolvedConfig = Required<VoiceSessionConfig>;
+export type ResolvedConfig = Required<Omit<VoiceSessionConfig, 'userId'>> & { userId?: string };
 
 export function resolveConfig(c: VoiceSessionConfig): ResolvedConfig {
   return {

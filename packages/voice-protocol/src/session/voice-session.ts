@@ -61,6 +61,7 @@ export class VoiceSession {
   private speakingSent = false;
   private speakingFlags: number;
   private channelId: string;
+  private userId: string | undefined;
   private now = 0;
 
   private readonly counters = {
@@ -84,6 +85,7 @@ export class VoiceSession {
     }
     this.speakingFlags = this.config.speakingFlags;
     this.channelId = this.config.channelId;
+    this.userId = this.config.userId;
     this.heartbeat = new Heartbeat(this.config.heartbeatMissLimit);
     this.backoff = new Backoff({ baseMs: this.config.reconnectBaseMs, maxMs: this.config.reconnectMaxMs, maxAttempts: this.config.maxReconnectAttempts }, this.config.random);
     this.discovery = new IpDiscovery(this.config.ipDiscoveryRetryMs, this.config.ipDiscoveryAttempts);
@@ -181,12 +183,14 @@ export class VoiceSession {
       throw new LocalProtocolError(`an Opus frame must be a Uint8Array of 1–${MAX_OPUS_FRAME} bytes`, 'E_BAD_ARGUMENT');
     }
     this.tick(now);
-    if (this.code !== 'ready' || !this.cipher || !this.sender || this.udpId === null || !this.ready) {
+    // While the WebSocket resumes, UDP, SSRC, key and mode stay valid (PROTOCOL.md §6): keep sending.
+    const mediaPath = this.code === 'ready' || this.code === 'resuming' || (this.code === 'backoff' && this.pendingReconnect?.resume === true);
+    if (!mediaPath || !this.cipher || !this.sender || this.udpId === null || !this.ready) {
       this.counters.framesDropped++;
       return false;
     }
     this.sender.cancelSilenceTail();
-    if (!this.speakingSent) {
+    if (!this.speakingSent && this.wsId !== null && this.code === 'ready') {
       this.sendJson({ op: 5, d: { speaking: this.speakingFlags, delay: 0, ssrc: this.ready.ssrc } });
       this.speakingSent = true;
     }
@@ -234,7 +238,9 @@ export class VoiceSession {
       this.warn('E_BAD_VOICE_STATE', 'VOICE_STATE_UPDATE without user_id/session_id was ignored');
       return;
     }
-    if (d.user_id !== this.config.userId || (d.guild_id != null && d.guild_id !== this.config.guildId)) return;
+    if (d.guild_id != null && d.guild_id !== this.config.guildId) return;
+    if (this.userId === undefined) this.userId = d.user_id;
+    if (d.user_id !== this.userId) return;
     if (d.channel_id !== null && d.channel_id !== this.channelId) {
       this.channelId = d.channel_id;
       this.emit({ type: 'moved', channelId: d.channel_id });
@@ -276,11 +282,11 @@ export class VoiceSession {
   handleWsOpen(id: number, now: number): void {
     if (this.code === 'destroyed' || id !== this.wsId) return;
     this.tick(now);
-    if (!this.server || !this.voiceState) return;
+    if (!this.server || !this.voiceState || this.userId === undefined) return;
     if (this.wsResume) {
       this.sendJson({ op: 7, d: { serverId: this.config.guildId, sessionId: this.voiceState.sessionId, token: this.server.token, seqAck: this.lastSeq } });
     } else {
-      this.sendJson({ op: 0, d: { serverId: this.config.guildId, userId: this.config.userId, sessionId: this.voiceState.sessionId, token: this.server.token, maxDaveProtocolVersion: 0 } });
+      this.sendJson({ op: 0, d: { serverId: this.config.guildId, userId: this.userId, sessionId: this.voiceState.sessionId, token: this.server.token, maxDaveProtocolVersion: 0 } });
       this.setState('identifying');
     }
   }

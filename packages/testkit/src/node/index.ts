@@ -1,0 +1,1 @@
+export { startEchoFixtures, type RunningFixtures } from './echo-fixtures.js';

@@ -1,0 +1,297 @@
+/**
+ * The local Discord voice emulator on real sockets: the sans-IO core served on 127.0.0.1 — voice gateway over
+ * wss (certificate generated at start; plain ws as an option), the main-gateway subset at `/gateway`, and the
+ * UDP relay over dgram. A second voice endpoint exists so that server migrations can be exercised.
+ */
+import { createSocket, type Socket } from 'node:dgram';
+import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { nodeProvider } from '@voicewire/crypto-node';
+import type { CryptoProvider } from '@voicewire/voice-protocol';
+import { VoiceServerCore } from './core/server-core.js';
+import type { ServerOutput } from './core/types.js';
+import { handleGatewayMessage, sendDispatch, type GatewayClient } from './main-gateway.js';
+import { generateLocalCertificate, type LocalCertificate } from './tls.js';
+
+export interface VoiceServerOptions {
+  /** Serve the voice gateway over wss with a generated certificate (default) or plain ws. */
+  readonly tls?: boolean;
+  readonly host?: '127.0.0.1' | '::1';
+  readonly crypto?: CryptoProvider;
+  readonly heartbeatIntervalMs?: number;
+  readonly random?: () => number;
+  /** Called with each payload the relay handled after transport decryption (tests assert DAVE ciphertext here). */
+  readonly onRelay?: (fromUserId: string, payload: Uint8Array) => void;
+}
+
+/** The adapter shape of discord.js's DiscordGatewayAdapterCreator, declared here to avoid a dependency. */
+type AdapterCreator = (methods: { onVoiceServerUpdate(d: never): void; onVoiceStateUpdate(d: never): void; destroy(): void }) => {
+  sendPayload(payload: { op: 4; d: { guild_id: string; channel_id: string | null; self_mute: boolean; self_deaf: boolean } }): boolean;
+  destroy(): void;
+};
+
+interface Endpoint {
+  readonly server: Server;
+  readonly address: string;
+}
+
+export class VoiceServer {
+  readonly core: VoiceServerCore;
+  readonly certificate: LocalCertificate | null;
+  readonly udpPort: number;
+  private readonly endpoints: Endpoint[];
+  private readonly voiceWss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
+  private readonly gatewayWss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
+  private readonly conns = new Map<number, WebSocket>();
+  private readonly dropped = new Set<number>();
+  private readonly adapters = new Map<string, Set<{ onVoiceServerUpdate(d: never): void; onVoiceStateUpdate(d: never): void }>>();
+  private readonly gatewayClients = new Set<GatewayClient>();
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private closed = false;
+  private readonly t0 = performance.now();
+
+  private constructor(
+    private readonly udp: Socket,
+    endpoints: Endpoint[],
+    certificate: LocalCertificate | null,
+    private readonly options: VoiceServerOptions,
+    private readonly host: string,
+  ) {
+    this.endpoints = endpoints;
+    this.certificate = certificate;
+    this.udpPort = (udp.address() as { port: number }).port;
+    this.core = new VoiceServerCore({
+      random: options.random ?? Math.random,
+      crypto: options.crypto ?? nodeProvider,
+      endpoint: this.endpoint,
+      udp: { address: host, port: this.udpPort },
+      observeMedia: options.onRelay !== undefined,
+      ...(options.heartbeatIntervalMs !== undefined ? { heartbeatIntervalMs: options.heartbeatIntervalMs } : {}),
+    });
+    for (const ep of endpoints) ep.server.on('upgrade', (req, socket, head) => this.onUpgrade(req, socket, head));
+    this.voiceWss.on('connection', (ws) => this.onVoiceSocket(ws));
+    this.gatewayWss.on('connection', (ws) => this.onGatewaySocket(ws));
+    udp.on('message', (msg, rinfo) => this.input((now) => this.core.handleUdp({ address: rinfo.address, port: rinfo.port }, msg, now)));
+    udp.on('error', () => {});
+  }
+
+  static async start(options: VoiceServerOptions = {}): Promise<VoiceServer> {
+    const host = options.host ?? '127.0.0.1';
+    const tls = options.tls ?? true;
+    const certificate = tls ? await generateLocalCertificate() : null;
+    const listen = (): Promise<Endpoint> =>
+      new Promise((resolve, reject) => {
+        const server = certificate ? createHttpsServer({ key: certificate.key, cert: certificate.cert }) : createHttpServer();
+        server.on('request', (_req, res) => {
+          res.writeHead(426, { 'content-type': 'text/plain' });
+          res.end('voicewire local voice server: connect with a WebSocket\n');
+        });
+        server.once('error', reject);
+        server.listen(0, host, () => {
+          const port = (server.address() as { port: number }).port;
+          resolve({ server, address: host.includes(':') ? `[${host}]:${port}` : `${host}:${port}` });
+        });
+      });
+    const endpoints = [await listen(), await listen()];
+    const udp = createSocket(host.includes(':') ? 'udp6' : 'udp4');
+    await new Promise<void>((resolve, reject) => {
+      udp.once('error', reject);
+      udp.bind(0, host, () => resolve());
+    });
+    return new VoiceServer(udp, endpoints, certificate, options, host);
+  }
+
+  /** `host:port` of the voice gateway, as VOICE_SERVER_UPDATE carries it. */
+  get endpoint(): string {
+    return (this.endpoints[0] as Endpoint).address;
+  }
+
+  /** The second voice endpoint, used by `migrate()`. */
+  get secondaryEndpoint(): string {
+    return (this.endpoints[1] as Endpoint).address;
+  }
+
+  get tls(): boolean {
+    return this.certificate !== null;
+  }
+
+  /** URL of the main-gateway subset for bots in other processes. */
+  get gatewayUrl(): string {
+    return `${this.tls ? 'wss' : 'ws'}://${this.endpoint}/gateway?v=10&encoding=json`;
+  }
+
+  /** An in-process main-gateway adapter for `userId` (discord.js's adapter shape). */
+  adapterCreator(userId: string): AdapterCreator {
+    return (methods) => {
+      let set = this.adapters.get(userId);
+      if (!set) {
+        set = new Set();
+        this.adapters.set(userId, set);
+      }
+      set.add(methods);
+      return {
+        sendPayload: (payload) => {
+          if (this.closed) return false;
+          // like a network hop: the answer arrives asynchronously
+          setImmediate(() => this.input((now) => this.core.handleGatewayVoiceStateUpdate(userId, payload.d, now)));
+          return true;
+        },
+        destroy: () => {
+          set?.delete(methods);
+        },
+      };
+    };
+  }
+
+  // ── fault injection (same controls as the core) ──
+  closeSocket(userId: string, code: number): void {
+    this.input(() => this.core.closeSocket(userId, code));
+  }
+  dropSocket(userId: string): void {
+    this.input(() => this.core.dropSocket(userId));
+  }
+  setAcking(userId: string, acking: boolean): void {
+    this.input(() => this.core.setAcking(userId, acking));
+  }
+  setChannelFull(channelId: string, full: boolean): void {
+    this.core.setChannelFull(channelId, full);
+  }
+  sendRaw(userId: string, data: string | Uint8Array): void {
+    this.input(() => this.core.sendRaw(userId, data));
+  }
+  changeEndpoint(guildId: string, endpoint: string | null): void {
+    this.input(() => this.core.changeEndpoint(guildId, endpoint));
+  }
+  /** Moves the guild's calls to the other voice endpoint (a server migration). Returns the new endpoint. */
+  migrate(guildId: string, currentEndpoint = this.endpoint): string {
+    const next = currentEndpoint === this.endpoint ? this.secondaryEndpoint : this.endpoint;
+    this.changeEndpoint(guildId, next);
+    return next;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    for (const ws of this.voiceWss.clients) ws.terminate();
+    for (const ws of this.gatewayWss.clients) ws.terminate();
+    this.voiceWss.close();
+    this.gatewayWss.close();
+    await Promise.all(
+      this.endpoints.map(
+        (ep) =>
+          new Promise<void>((resolve) => {
+            ep.server.close(() => resolve());
+            ep.server.closeAllConnections?.();
+          }),
+      ),
+    );
+    await new Promise<void>((resolve) => this.udp.close(() => resolve()));
+  }
+
+  // ── internals ──
+  private now(): number {
+    return performance.now() - this.t0;
+  }
+
+  private input(fn: (now: number) => void): void {
+    if (this.closed) return;
+    fn(this.now());
+    this.pump();
+  }
+
+  private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const url = new URL(req.url ?? '/', 'http://x');
+    if (url.pathname === '/gateway') {
+      this.gatewayWss.handleUpgrade(req, socket, head, (ws) => this.gatewayWss.emit('connection', ws, req));
+      return;
+    }
+    const v = Number(url.searchParams.get('v'));
+    this.voiceWss.handleUpgrade(req, socket, head, (ws) => {
+      // Discord rejects connections without a version or below v4 (PROTOCOL.md §3.1).
+      if (!Number.isInteger(v) || v < 4) ws.close(4020, 'voice gateway version required (?v=8)');
+      else this.voiceWss.emit('connection', ws, req);
+    });
+  }
+
+  private onVoiceSocket(ws: WebSocket): void {
+    if (this.closed) return ws.terminate();
+    // Register the socket before draining the core, which queues Hello for it at once.
+    const connId = this.core.handleWsOpen(this.now());
+    this.conns.set(connId, ws);
+    this.pump();
+    ws.on('message', (data: Buffer, isBinary: boolean) => {
+      if (this.dropped.has(connId)) return;
+      this.input((now) => this.core.handleWsMessage(connId, isBinary ? new Uint8Array(data) : data.toString('utf8'), now));
+    });
+    ws.on('close', () => {
+      this.conns.delete(connId);
+      this.dropped.delete(connId);
+      this.input((now) => this.core.handleWsClose(connId, now));
+    });
+    ws.on('error', () => {});
+  }
+
+  private onGatewaySocket(ws: WebSocket): void {
+    const client: GatewayClient = { socket: ws, userId: null, seq: 0 };
+    this.gatewayClients.add(client);
+    ws.send(JSON.stringify({ op: 10, d: { heartbeat_interval: 41_250 }, s: null, t: null }));
+    const sessionId = Math.random().toString(16).slice(2);
+    ws.on('message', (data: Buffer) =>
+      handleGatewayMessage(client, data.toString('utf8'), sessionId, this.gatewayUrl, (userId, d) => this.input((now) => this.core.handleGatewayVoiceStateUpdate(userId, d, now))),
+    );
+    ws.on('close', () => this.gatewayClients.delete(client));
+    ws.on('error', () => {});
+  }
+
+  private pump(): void {
+    for (;;) {
+      const o: ServerOutput = this.core.poll();
+      switch (o.type) {
+        case 'timer':
+          this.setTimer(o.at);
+          return;
+        case 'gateway-dispatch': {
+          for (const m of this.adapters.get(o.userId) ?? []) {
+            const d = o.d as never;
+            setImmediate(() => (o.t === 'VOICE_STATE_UPDATE' ? m.onVoiceStateUpdate(d) : m.onVoiceServerUpdate(d)));
+          }
+          for (const c of this.gatewayClients) if (c.userId === o.userId) sendDispatch(c, o.t, o.d);
+          break;
+        }
+        case 'ws-send': {
+          const ws = this.conns.get(o.connId);
+          if (ws && ws.readyState === ws.OPEN && !this.dropped.has(o.connId)) ws.send(o.data);
+          break;
+        }
+        case 'ws-close':
+          this.conns.get(o.connId)?.close(o.code);
+          break;
+        case 'ws-drop':
+          this.dropped.add(o.connId);
+          break;
+        case 'udp-send':
+          this.udp.send(o.data, o.to.port, o.to.address);
+          break;
+        case 'relay':
+          this.options.onRelay?.(o.fromUserId, o.payload);
+          break;
+      }
+    }
+  }
+
+  private setTimer(at: number | null): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (at === null || this.closed) return;
+    this.timer = setTimeout(() => this.input((now) => this.core.handleTimeout(now)), Math.max(0, Math.ceil(at - this.now())));
+    this.timer.unref();
+  }
+}
+
+export function startVoiceServer(options: VoiceServerOptions = {}): Promise<VoiceServer> {
+  return VoiceServer.start(options);
+}

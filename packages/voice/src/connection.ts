@@ -1,0 +1,282 @@
+/**
+ * The user API: `joinVoiceChannel` and `VoiceConnection`. Everything that waits has a timeout or an abort
+ * signal; `destroy()` is idempotent and releases every socket and timer.
+ */
+import {
+  VoiceError,
+  VoiceSession,
+  type CryptoProvider,
+  type SessionEvent,
+  type SessionStateCode,
+  type SessionStats,
+  type TerminalError,
+  type VoiceSessionConfig,
+} from '@voicewire/voice-protocol';
+import type { DiscordGatewayAdapterCreator, DiscordGatewayAdapterImplementerMethods } from './adapter.js';
+import { VoiceDriver } from './driver.js';
+import { TypedEmitter } from './emitter.js';
+import { FramePacer } from './pacer.js';
+import { AudioReceiver, type ReceivedFrame } from './receiver.js';
+import type { Transport } from './transport.js';
+
+export interface JoinVoiceChannelOptions {
+  readonly guildId: string;
+  readonly channelId: string;
+  readonly adapterCreator: DiscordGatewayAdapterCreator;
+  readonly transport: Transport;
+  readonly crypto: CryptoProvider;
+  readonly selfMute?: boolean;
+  readonly selfDeaf?: boolean;
+  /** The bot's user id; taken from the first VOICE_STATE_UPDATE when omitted. */
+  readonly userId?: string;
+  /** Advanced session settings (timeouts, reconnect policy, `wsScheme: 'ws'` for a plain local emulator). */
+  readonly session?: Partial<Omit<VoiceSessionConfig, 'guildId' | 'channelId' | 'crypto' | 'random' | 'userId' | 'selfMute' | 'selfDeaf'>>;
+  /** Monotonic milliseconds; defaults to performance.now(). */
+  readonly now?: () => number;
+  /** Uniform random in [0, 1); defaults to crypto.getRandomValues. */
+  readonly random?: () => number;
+}
+
+export interface VoiceConnectionEvents {
+  state: [from: SessionStateCode, to: SessionStateCode];
+  ready: [info: { ssrc: number; mode: string; daveProtocolVersion: number }];
+  resumed: [];
+  reconnecting: [info: { attempt: number; delayMs: number; reason: string; resume: boolean }];
+  /** A remote user started or stopped sending audio. */
+  speaking: [userId: string, speaking: boolean];
+  clientConnect: [userIds: readonly string[]];
+  clientDisconnect: [userId: string];
+  audio: [frame: ReceivedFrame];
+  warning: [warning: { code: string; message: string }];
+  stats: [stats: SessionStats];
+  /** The connection ended: `error` is null after disconnect()/destroy(), else the terminal reason. */
+  disconnected: [error: VoiceError | null];
+  destroyed: [];
+}
+
+function defaultRandom(): number {
+  const b = new Uint32Array(1);
+  globalThis.crypto.getRandomValues(b);
+  return (b[0] as number) / 0x100000000;
+}
+
+export class VoiceConnection extends TypedEmitter<VoiceConnectionEvents> {
+  readonly guildId: string;
+  readonly receiver = new AudioReceiver();
+  private readonly session: VoiceSession;
+  private readonly driver: VoiceDriver;
+  private readonly adapter: DiscordGatewayAdapterImplementerMethods;
+  private readonly now: () => number;
+  private destroyedFlag = false;
+  private lastError: VoiceError | null = null;
+
+  constructor(options: JoinVoiceChannelOptions) {
+    super();
+    this.guildId = options.guildId;
+    this.now = options.now ?? (() => performance.now());
+    this.session = new VoiceSession({
+      ...options.session,
+      guildId: options.guildId,
+      channelId: options.channelId,
+      ...(options.userId !== undefined ? { userId: options.userId } : {}),
+      selfMute: options.selfMute ?? false,
+      selfDeaf: options.selfDeaf ?? false,
+      crypto: options.crypto,
+      random: options.random ?? defaultRandom,
+    });
+    this.driver = new VoiceDriver(this.session, options.transport, {
+      now: this.now,
+      sendGateway: (payload) => this.adapter.sendPayload(payload),
+      onEvent: (e) => this.onSessionEvent(e),
+    });
+    this.adapter = options.adapterCreator({
+      onVoiceServerUpdate: (d) => this.driver.input((now) => this.session.handleVoiceServerUpdate(d, now)),
+      onVoiceStateUpdate: (d) => this.driver.input((now) => this.session.handleVoiceStateUpdate(d, now)),
+      destroy: () => this.destroy(),
+    });
+    this.driver.input((now) => this.session.join(now));
+  }
+
+  get state(): SessionStateCode {
+    return this.session.state;
+  }
+
+  get stats(): SessionStats {
+    return this.session.stats();
+  }
+
+  /**
+   * Resolves when the connection can send and receive audio. Rejects with the terminal VoiceError, on abort,
+   * or after `timeoutMs` (default 30 s).
+   */
+  ready(options: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<void> {
+    if (this.session.state === 'ready') return Promise.resolve();
+    if (this.destroyedFlag) return Promise.reject(new VoiceError('E_DESTROYED', 'the connection was destroyed'));
+    if (this.session.state === 'disconnected') return Promise.reject(this.lastError ?? new VoiceError('E_DISCONNECTED', 'the connection is disconnected; call rejoin()'));
+    return new Promise<void>((resolve, reject) => {
+      const timeoutMs = options.timeoutMs ?? 30_000;
+      const cleanup = (): void => {
+        clearTimeout(timer);
+        this.off('ready', onReady);
+        this.off('resumed', onReady);
+        this.off('disconnected', onDisconnected);
+        this.off('destroyed', onDestroyed);
+        options.signal?.removeEventListener('abort', onAbort);
+      };
+      const onReady = (): void => {
+        cleanup();
+        resolve();
+      };
+      const onDisconnected = (error: VoiceError | null): void => {
+        cleanup();
+        reject(error ?? (this.destroyedFlag ? new VoiceError('E_DESTROYED', 'the connection was destroyed before it was ready') : new VoiceError('E_DISCONNECTED', 'the connection was disconnected before it was ready')));
+      };
+      const onDestroyed = (): void => {
+        cleanup();
+        reject(new VoiceError('E_DESTROYED', 'the connection was destroyed before it was ready'));
+      };
+      const onAbort = (): void => {
+        cleanup();
+        reject(new VoiceError('E_ABORTED', 'waiting for the voice connection was aborted', { cause: options.signal?.reason }));
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(new VoiceError('E_TIMEOUT', `the voice connection was not ready within ${timeoutMs} ms (state: ${this.session.state})`));
+      }, timeoutMs);
+      if (options.signal?.aborted) return onAbort();
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+      this.on('ready', onReady);
+      this.on('resumed', onReady);
+      this.on('disconnected', onDisconnected);
+      this.on('destroyed', onDestroyed);
+    });
+  }
+
+  /** Speaking flags for op 5: 1 microphone (default), 2 soundshare, 4 priority. */
+  setSpeaking(flags: number): void {
+    this.driver.input((now) => this.session.setSpeaking(flags, now));
+  }
+
+  /** Sends one 20 ms Opus frame now. Returns false (and counts a drop) while the connection is not ready. */
+  sendOpusFrame(opus: Uint8Array): boolean {
+    let sent = false;
+    this.driver.input((now) => (sent = this.session.sendOpusFrame(opus, now)));
+    return sent;
+  }
+
+  /** Five silence frames, then speaking 0. */
+  stopSpeaking(): void {
+    this.driver.input((now) => this.session.stopSpeaking(now));
+  }
+
+  /**
+   * A writable stream of 20 ms Opus frames, paced by deadline (frame n leaves at start + n × 20 ms). Each write
+   * resolves when its frame was sent, which gives natural backpressure. Closing it sends the silence tail.
+   */
+  createOpusWriter(options: { maxBurst?: number } = {}): WritableStream<Uint8Array> {
+    const pacer = new FramePacer(20, options.maxBurst ?? 3);
+    let timer: ReturnType<typeof setTimeout> | null = null;
+    return new WritableStream<Uint8Array>(
+      {
+        write: (frame) =>
+          new Promise<void>((resolve, reject) => {
+            if (this.destroyedFlag) return reject(new VoiceError('E_DESTROYED', 'the connection was destroyed'));
+            const wait = pacer.next(this.now());
+            const send = (): void => {
+              timer = null;
+              try {
+                this.sendOpusFrame(frame);
+                resolve();
+              } catch (e) {
+                reject(e);
+              }
+            };
+            if (wait <= 0) send();
+            else timer = setTimeout(send, wait);
+          }),
+        close: () => {
+          if (!this.destroyedFlag) this.stopSpeaking();
+        },
+        abort: () => {
+          if (timer !== null) clearTimeout(timer);
+          if (!this.destroyedFlag) this.stopSpeaking();
+        },
+      },
+      { highWaterMark: 3 },
+    );
+  }
+
+  /** Leaves the channel; the connection can `rejoin()` later. */
+  disconnect(): void {
+    if (this.destroyedFlag) return;
+    this.driver.input((now) => this.session.leave(now));
+  }
+
+  /** Joins again after a disconnect. */
+  rejoin(): void {
+    if (this.destroyedFlag) throw new VoiceError('E_DESTROYED', 'the connection was destroyed; call joinVoiceChannel again');
+    this.driver.input((now) => this.session.join(now));
+  }
+
+  /** Leaves, closes every socket and timer, ends every receive subscription. Idempotent. */
+  destroy(): void {
+    if (this.destroyedFlag) return;
+    this.destroyedFlag = true;
+    this.driver.input((now) => this.session.destroy(now));
+    this.driver.release();
+    this.receiver.endAll();
+    try {
+      this.adapter.destroy();
+    } catch {
+      // the adapter's own cleanup failing must not keep the connection alive
+    }
+    this.emit('destroyed');
+    this.removeAllListeners();
+  }
+
+  private onSessionEvent(e: SessionEvent): void {
+    switch (e.type) {
+      case 'state':
+        return this.emit('state', e.from, e.to);
+      case 'ready':
+        return this.emit('ready', { ssrc: e.ssrc, mode: e.mode, daveProtocolVersion: e.daveProtocolVersion });
+      case 'resumed':
+        return this.emit('resumed');
+      case 'reconnecting':
+        return this.emit('reconnecting', { attempt: e.attempt, delayMs: e.delayMs, reason: e.reason, resume: e.resume });
+      case 'user-speaking':
+        return this.emit('speaking', e.userId, e.speaking);
+      case 'client-connect':
+        return this.emit('clientConnect', e.userIds);
+      case 'client-disconnect':
+        return this.emit('clientDisconnect', e.userId);
+      case 'audio': {
+        const frame: ReceivedFrame = { userId: e.userId, ssrc: e.ssrc, sequence: e.sequence, timestamp: e.timestamp, opus: e.opus };
+        this.receiver.deliver(frame);
+        return this.emit('audio', frame);
+      }
+      case 'warning':
+        return this.emit('warning', { code: e.code, message: e.message });
+      case 'stats':
+        return this.emit('stats', e.stats);
+      case 'disconnected': {
+        const err = e.error ? toVoiceError(e.error) : null;
+        this.lastError = err;
+        return this.emit('disconnected', err);
+      }
+      default:
+        return;
+    }
+  }
+}
+
+function toVoiceError(e: TerminalError): VoiceError {
+  const err = new VoiceError(e.code, e.message);
+  if (e.closeCode !== undefined) Object.defineProperty(err, 'closeCode', { value: e.closeCode, enumerable: true });
+  return err;
+}
+
+/** Joins a voice channel. The connection starts at once; `await connection.ready()` to wait until it is usable. */
+export function joinVoiceChannel(options: JoinVoiceChannelOptions): VoiceConnection {
+  return new VoiceConnection(options);
+}

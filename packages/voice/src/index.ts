@@ -1,0 +1,9 @@
+/** @voicewire/voice — the runtime-neutral driver and user API. */
+export * from './transport.js';
+export * from './adapter.js';
+export * from './emitter.js';
+export { VoiceDriver, type DriverHooks } from './driver.js';
+export { FramePacer } from './pacer.js';
+export { AudioReceiver, type AudioSubscription, type ReceivedFrame } from './receiver.js';
+export { joinVoiceChannel, VoiceConnection, type JoinVoiceChannelOptions, type VoiceConnectionEvents } from './connection.js';
+export { VoiceError, type VoiceErrorCode } from '@voicewire/voice-protocol';
