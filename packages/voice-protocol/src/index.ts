@@ -28,3 +28,4 @@ export { Backoff } from './session/backoff.js';
 export { IpDiscovery } from './session/discovery.js';
 export { MediaSender, MAX_OPUS_FRAME } from './session/media-sender.js';
 export { Receiver } from './session/receiver.js';
+export { FramePacer } from './session/frame-pacer.js';

@@ -15,7 +15,7 @@ import {
 import type { DiscordGatewayAdapterCreator, DiscordGatewayAdapterImplementerMethods } from './adapter.js';
 import { VoiceDriver } from './driver.js';
 import { TypedEmitter } from './emitter.js';
-import { FramePacer } from './pacer.js';
+import { FramePacer } from '@voicewire/voice-protocol';
 import { AudioReceiver, type ReceivedFrame } from './receiver.js';
 import type { Transport } from './transport.js';
 

@@ -1,0 +1,11 @@
+/** @voicewire/audio — Ogg Opus, Opus codec, ffmpeg input, the AudioPlayer and recording. */
+export * from './errors.js';
+export * from './opus-toc.js';
+export { OggOpusDemuxer, demuxOggOpus, type OpusHead } from './ogg-demux.js';
+export { OggOpusMuxer, muxOggOpus, type OggOpusMuxerOptions } from './ogg-mux.js';
+export { oggCrc } from './ogg-crc.js';
+export * from './pcm.js';
+export * from './resource.js';
+export { createFfmpegResource, type FfmpegOptions } from './ffmpeg.js';
+export * from './player.js';
+export * from './recorder.js';

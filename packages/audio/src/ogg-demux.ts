@@ -1,0 +1,126 @@
+/**
+ * A streaming Ogg Opus demuxer (RFC 3533 pages, RFC 7845 Ogg Opus): bytes go in as they arrive, Opus packets
+ * come out. OpusHead and OpusTags are checked; every audio packet must be 20 ms (Discord's frame size), so
+ * frames pass through to RTP without re-encoding.
+ */
+import { AudioError } from './errors.js';
+import { oggCrc } from './ogg-crc.js';
+import { opusPacketDurationTenthsMs } from './opus-toc.js';
+
+export interface OpusHead {
+  readonly version: number;
+  readonly channels: number;
+  readonly preSkip: number;
+  readonly inputSampleRate: number;
+  readonly outputGain: number;
+  readonly mappingFamily: number;
+}
+
+const le16 = (b: Uint8Array, o: number): number => (b[o] as number) | ((b[o + 1] as number) << 8);
+const le32 = (b: Uint8Array, o: number): number => ((b[o] as number) | ((b[o + 1] as number) << 8) | ((b[o + 2] as number) << 16) | ((b[o + 3] as number) << 24)) >>> 0;
+const ascii = (b: Uint8Array, o: number, n: number): string => String.fromCharCode(...b.subarray(o, o + n));
+
+export class OggOpusDemuxer {
+  private buf = new Uint8Array(0);
+  private partial: Uint8Array[] = [];
+  private packetIndex = 0;
+  private serial: number | null = null;
+  head: OpusHead | null = null;
+  vendor: string | null = null;
+  /** Audio packets seen (frames). */
+  frames = 0;
+
+  /** Feeds bytes; returns the complete 20 ms Opus frames they finished. Throws AudioError on bad input. */
+  push(chunk: Uint8Array): Uint8Array[] {
+    const merged = new Uint8Array(this.buf.length + chunk.length);
+    merged.set(this.buf, 0);
+    merged.set(chunk, this.buf.length);
+    this.buf = merged;
+    const out: Uint8Array[] = [];
+    let off = 0;
+    for (;;) {
+      if (this.buf.length - off < 27) break;
+      if (ascii(this.buf, off, 4) !== 'OggS') {
+        throw new AudioError('E_NOT_OGG', this.packetIndex === 0 && off === 0 ? 'the input is not an Ogg file (no "OggS" capture pattern); convert it to Ogg Opus, e.g. with the ffmpeg source' : 'lost Ogg page sync: the file is corrupt');
+      }
+      const segments = this.buf[off + 26] as number;
+      const headerLen = 27 + segments;
+      if (this.buf.length - off < headerLen) break;
+      let bodyLen = 0;
+      for (let i = 0; i < segments; i++) bodyLen += this.buf[off + 27 + i] as number;
+      if (this.buf.length - off < headerLen + bodyLen) break;
+      const page = this.buf.subarray(off, off + headerLen + bodyLen);
+      this.checkPage(page);
+      let p = headerLen;
+      for (let i = 0; i < segments; i++) {
+        const lace = page[27 + i] as number;
+        this.partial.push(page.subarray(p, p + lace));
+        p += lace;
+        if (lace < 255) this.finishPacket(out);
+      }
+      off += headerLen + bodyLen;
+    }
+    this.buf = this.buf.slice(off);
+    return out;
+  }
+
+  /** Call at end of input: throws when the stream ended early or held no audio. */
+  end(): void {
+    if (this.buf.length > 0 || this.partial.length > 0) throw new AudioError('E_CORRUPT', 'the Ogg stream ended in the middle of a page or packet');
+    if (!this.head) throw new AudioError('E_NOT_OPUS', 'the Ogg stream has no OpusHead: it is not Ogg Opus');
+  }
+
+  private checkPage(page: Uint8Array): void {
+    if (page[4] !== 0) throw new AudioError('E_CORRUPT', `unsupported Ogg version ${page[4]}`);
+    const serial = le32(page, 14);
+    if (this.serial === null) this.serial = serial;
+    else if (serial !== this.serial) throw new AudioError('E_NOT_OPUS', 'the Ogg file has several logical streams; only single-stream Ogg Opus is supported');
+    const crc = le32(page, 22);
+    const copy = page.slice();
+    copy.fill(0, 22, 26);
+    if (oggCrc(copy) !== crc) throw new AudioError('E_CORRUPT', 'an Ogg page failed its CRC check: the file is damaged');
+  }
+
+  private finishPacket(out: Uint8Array[]): void {
+    const total = this.partial.reduce((n, p) => n + p.length, 0);
+    const packet = new Uint8Array(total);
+    let o = 0;
+    for (const p of this.partial) {
+      packet.set(p, o);
+      o += p.length;
+    }
+    this.partial = [];
+    const index = this.packetIndex++;
+    if (index === 0) return this.readHead(packet);
+    if (index === 1) return this.readTags(packet);
+    if (packet.length === 0) return; // a zero-length packet carries no audio
+    const tenths = opusPacketDurationTenthsMs(packet);
+    if (tenths !== 200) {
+      throw new AudioError('E_FRAME_SIZE', `audio packet ${index - 2} lasts ${tenths < 0 ? 'an invalid length' : `${tenths / 10} ms`}; Discord needs 20 ms Opus frames. Re-encode with 20 ms frames (ffmpeg: -c:a libopus -frame_duration 20)`);
+    }
+    this.frames++;
+    out.push(packet);
+  }
+
+  private readHead(p: Uint8Array): void {
+    if (p.length < 19 || ascii(p, 0, 8) !== 'OpusHead') throw new AudioError('E_NOT_OPUS', 'the first Ogg packet is not an OpusHead: this Ogg file does not contain Opus (Vorbis or FLAC?); convert it to Opus');
+    const head: OpusHead = { version: p[8] as number, channels: p[9] as number, preSkip: le16(p, 10), inputSampleRate: le32(p, 12), outputGain: (le16(p, 16) << 16) >> 16, mappingFamily: p[18] as number };
+    if (head.version >> 4 !== 0) throw new AudioError('E_NOT_OPUS', `unsupported OpusHead version ${head.version}`);
+    if (head.channels < 1 || head.channels > 2 || head.mappingFamily !== 0) throw new AudioError('E_NOT_OPUS', `Discord voice carries mono or stereo Opus; this file has ${head.channels} channels (mapping family ${head.mappingFamily})`);
+    this.head = head;
+  }
+
+  private readTags(p: Uint8Array): void {
+    if (p.length < 16 || ascii(p, 0, 8) !== 'OpusTags') throw new AudioError('E_NOT_OPUS', 'the second Ogg packet is not OpusTags');
+    const len = le32(p, 8);
+    if (12 + len > p.length) throw new AudioError('E_CORRUPT', 'OpusTags vendor string runs past the packet');
+    this.vendor = new TextDecoder().decode(p.subarray(12, 12 + len));
+  }
+}
+
+/** Demuxes an async stream of bytes into 20 ms Opus frames. */
+export async function* demuxOggOpus(source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  const d = new OggOpusDemuxer();
+  for await (const chunk of source) yield* d.push(chunk);
+  d.end();
+}
