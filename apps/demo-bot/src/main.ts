@@ -1,10 +1,22 @@
-// Smoke example until the full demo lands: walks the first handshake messages through the codecs.
-import { decodeGatewayMessage, encodeGatewayMessage, encodeIpDiscoveryRequest, encodeRtpHeader, toHex } from '@voicewire/voice-protocol';
+// `pnpm demo`: offline against the embedded voice emulator by default; against Discord when DISCORD_TOKEN,
+// GUILD_ID and CHANNEL_ID are set (optionally with a file to play as the first argument).
+import { CLIP_PATH } from './shared.js';
 
-const identify = encodeGatewayMessage({ op: 0, d: { serverId: '1', userId: '2', sessionId: 'session', token: 'token', maxDaveProtocolVersion: 1 } });
-const ready = decodeGatewayMessage('{"op":2,"d":{"ssrc":1,"ip":"127.0.0.1","port":1234,"modes":["aead_aes256_gcm_rtpsize","aead_xchacha20_poly1305_rtpsize"]}}');
-if (!ready.ok || ready.value.op !== 2) throw new Error('Ready did not decode');
-console.log('Identify frame bytes:', identify.length);
-console.log('Ready:', ready.value.d);
-console.log('IP discovery request:', toHex(encodeIpDiscoveryRequest(ready.value.d.ssrc)));
-console.log('first RTP header:', toHex(encodeRtpHeader({ sequence: 1, timestamp: 960, ssrc: ready.value.d.ssrc })));
+const args = process.argv.slice(2).filter((a) => a !== '--');
+const file = args[0] ?? CLIP_PATH;
+const { DISCORD_TOKEN, GUILD_ID, CHANNEL_ID } = process.env;
+
+try {
+  if (DISCORD_TOKEN) {
+    if (!GUILD_ID || !CHANNEL_ID) throw new Error('DISCORD_TOKEN is set: also set GUILD_ID and CHANNEL_ID (the voice channel to join)');
+    const { runDiscordDemo } = await import('./discord.js');
+    await runDiscordDemo({ token: DISCORD_TOKEN, guildId: GUILD_ID, channelId: CHANNEL_ID, file });
+  } else {
+    const { runOfflineDemo } = await import('./offline.js');
+    await runOfflineDemo({ outDir: new URL('../out/', import.meta.url).pathname, clip: file });
+  }
+  process.exitCode = 0;
+} catch (e) {
+  console.error(`[demo] failed: ${e instanceof Error ? e.message : String(e)}`);
+  process.exitCode = 1;
+}

@@ -119,7 +119,7 @@ export class OggOpusDemuxer {
 }
 
 /** Demuxes an async stream of bytes into 20 ms Opus frames. */
-export async function* demuxOggOpus(source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+export async function* demuxOggOpus(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): AsyncGenerator<Uint8Array> {
   const d = new OggOpusDemuxer();
   for await (const chunk of source) yield* d.push(chunk);
   d.end();

@@ -37,7 +37,7 @@ class IteratorResource implements AudioResource {
 }
 
 /** Ogg Opus bytes → frames, passed through unchanged. */
-export function createOggOpusResource(bytes: AsyncIterable<Uint8Array>, options: { title?: string; onClose?: () => void } = {}): AudioResource {
+export function createOggOpusResource(bytes: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, options: { title?: string; onClose?: () => void } = {}): AudioResource {
   return new IteratorResource(options.title ?? 'ogg opus', demuxOggOpus(bytes)[Symbol.asyncIterator](), options.onClose);
 }
 

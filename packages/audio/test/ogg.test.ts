@@ -86,7 +86,7 @@ describe('Ogg Opus (RFC 3533, RFC 7845)', () => {
     expect(tenMs.code).toBe('E_FRAME_SIZE');
     expect(tenMs.message).toMatch(/10 ms.*20 ms/);
     const corrupt = muxOggOpus([celt20(Uint8Array.of(1, 2, 3))]);
-    corrupt[corrupt.length - 1] ^= 0xff;
+    corrupt[corrupt.length - 1] = (corrupt[corrupt.length - 1] as number) ^ 0xff;
     expect(err(corrupt).code).toBe('E_CORRUPT');
     expect(err(muxOggOpus([celt20(Uint8Array.of(1))]).subarray(0, 60)).code).toBe('E_CORRUPT');
   });

@@ -4,7 +4,20 @@
  * connections, UDP echo including datagrams sent before the socket finished connecting, and idempotent close.
  * Every wait is bounded.
  */
-import type { Transport, TransportUdpSocket, TransportWebSocket } from '@voicewire/voice';
+/** The Transport shape of @voicewire/voice, declared structurally so testkit does not depend on the driver. */
+export interface TransportWebSocket {
+  send(data: string | Uint8Array): void;
+  close(code: number): void;
+}
+export interface TransportUdpSocket {
+  send(data: Uint8Array): void;
+  close(): void;
+}
+export interface Transport {
+  readonly name: string;
+  connectWebSocket(url: string, handlers: { onOpen(): void; onMessage(data: string | Uint8Array): void; onClose(code: number, reason: string): void }): TransportWebSocket;
+  connectUdp(host: string, port: number, handlers: { onMessage(data: Uint8Array): void; onError?(error: Error): void }): TransportUdpSocket;
+}
 import { assert, assertBytes } from './assert.js';
 import type { TestCase } from './crypto-conformance.js';
 

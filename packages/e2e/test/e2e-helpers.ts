@@ -1,7 +1,7 @@
 import { nodeProvider } from '@voicewire/crypto-node';
 import { createNodeTransport } from '@voicewire/transport-node';
 import type { VoiceServer } from '@voicewire/voice-server';
-import { joinVoiceChannel, type JoinVoiceChannelOptions, type VoiceConnection } from '../src/index.js';
+import { joinVoiceChannel, type JoinVoiceChannelOptions, type VoiceConnection } from '@voicewire/voice';
 
 export const GUILD = '41771983423143937';
 export const CHANNEL = '127121515262115840';

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startVoiceServer, userIdForToken, type VoiceServer } from '@voicewire/voice-server';
-import { VoiceError, type VoiceConnection } from '../src/index.js';
+import { VoiceError, type VoiceConnection } from '@voicewire/voice';
 import { CHANNEL, collect, connect, GUILD, until, writeFrames } from './e2e-helpers.js';
 
 const A = '104694319306248192';

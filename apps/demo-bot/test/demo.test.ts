@@ -1,0 +1,29 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { demuxOggOpus } from '@voicewire/audio';
+import { isSilenceFrame } from '@voicewire/voice-protocol';
+import { runOfflineDemo } from '../src/offline.js';
+import { CLIP_PATH } from '../src/shared.js';
+
+async function framesOf(bytes: Uint8Array): Promise<Uint8Array[]> {
+  const out: Uint8Array[] = [];
+  for await (const f of demuxOggOpus([bytes])) out.push(f);
+  return out;
+}
+
+describe('the offline demo', () => {
+  it('plays the shipped clip and records exactly the Opus frames that were sent', async () => {
+    const outDir = mkdtempSync(join(tmpdir(), 'voicewire-demo-'));
+    const summary = await runOfflineDemo({ outDir, quiet: true });
+    const clip = await framesOf(new Uint8Array(readFileSync(CLIP_PATH)));
+    expect(clip.length).toBe(200);
+    expect(summary.framesSent).toBe(200);
+    expect(summary.framesLost).toBe(0);
+    const recorded = (await framesOf(new Uint8Array(readFileSync(summary.recordingPath)))).filter((f) => !isSilenceFrame(f));
+    expect(recorded.length).toBe(clip.length);
+    recorded.forEach((f, i) => expect(Buffer.from(f).equals(Buffer.from(clip[i] as Uint8Array)), `frame ${i}`).toBe(true));
+    expect(readFileSync(summary.wavPath).length).toBeGreaterThan(44 + 200 * 3840 - 1);
+  }, 30_000);
+});
