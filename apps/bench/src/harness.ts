@@ -31,6 +31,42 @@ export function bench(name: string, fn: () => void, opts: { batches?: number; ta
   return { name, nsPerOp: samples[Math.floor(samples.length / 2)] as number };
 }
 
+/**
+ * Runs every case round-robin for `rounds` rounds (each a calibrated batch) and reports each case's median.
+ * Interleaving spreads the drift of a shared machine evenly over the cases being compared.
+ */
+export function benchAll(cases: { name: string; fn: () => void }[], rounds = 9, targetMs = 60): Map<string, number> {
+  const iters = new Map<string, number>();
+  for (const c of cases) {
+    let n = 500;
+    for (;;) {
+      const t0 = now();
+      for (let i = 0; i < n; i++) c.fn();
+      const ms = now() - t0;
+      if (ms > targetMs / 4) {
+        iters.set(c.name, Math.max(500, Math.round((n * targetMs) / ms)));
+        break;
+      }
+      n *= 4;
+    }
+  }
+  const samples = new Map<string, number[]>(cases.map((c) => [c.name, []]));
+  for (let r = 0; r < rounds; r++) {
+    for (const c of cases) {
+      const n = iters.get(c.name) as number;
+      const t0 = now();
+      for (let i = 0; i < n; i++) c.fn();
+      samples.get(c.name)?.push(((now() - t0) * 1e6) / n);
+    }
+  }
+  const out = new Map<string, number>();
+  for (const [name, s] of samples) {
+    s.sort((a, b) => a - b);
+    out.set(name, s[Math.floor(s.length / 2)] as number);
+  }
+  return out;
+}
+
 export function runtimeName(): string {
   const g = globalThis as { Bun?: { version: string }; Deno?: { version: { deno: string } } };
   if (g.Bun) return `Bun ${g.Bun.version}`;
