@@ -6,3 +6,4 @@ export * from './clock.js';
 export * from './crypto-conformance.js';
 export * from './sim-network.js';
 export * from './transport-conformance.js';
+export * from './run-cases.js';

@@ -8,6 +8,7 @@ import { createServer as createHttpServer, type IncomingMessage, type Server } f
 import { createServer as createHttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { nobleProvider } from '@voicewire/crypto-noble';
 import { nodeProvider } from '@voicewire/crypto-node';
 import type { CryptoProvider } from '@voicewire/voice-protocol';
 import { VoiceServerCore } from './core/server-core.js';
@@ -64,7 +65,8 @@ export class VoiceServer {
     this.udpPort = (udp.address() as { port: number }).port;
     this.core = new VoiceServerCore({
       random: options.random ?? Math.random,
-      crypto: options.crypto ?? nodeProvider,
+      // Discord always offers both modes: use node:crypto where it has both (Node), else pure JS (e.g. Bun).
+      crypto: options.crypto ?? (nodeProvider.modes.length === 2 ? nodeProvider : nobleProvider),
       endpoint: this.endpoint,
       udp: { address: host, port: this.udpPort },
       observeMedia: options.onRelay !== undefined,

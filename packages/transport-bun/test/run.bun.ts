@@ -1,0 +1,46 @@
+// The Bun suite: the transport conformance suite with transport-bun, the crypto providers that work on Bun,
+// and an end-to-end join/send/receive through the served voice emulator (wss) — all under Bun.
+import { nobleProvider } from '@voicewire/crypto-noble';
+import { sodiumProvider } from '@voicewire/crypto-sodium';
+import { assert, cryptoProviderConformance, runCases, transportConformance, type TestCase } from '@voicewire/testkit';
+import { startEchoFixtures } from '@voicewire/testkit/node';
+import { joinVoiceChannel } from '@voicewire/voice';
+import { startVoiceServer } from '@voicewire/voice-server';
+import { bunTransport, createBunTransport } from '../src/index.js';
+
+const fixtures = await startEchoFixtures();
+const cases: TestCase[] = [
+  ...transportConformance(bunTransport, () => fixtures),
+  // crypto-node is AES-only on Bun (its node:crypto has no chacha20-poly1305), so it is not a full provider here.
+  ...cryptoProviderConformance(nobleProvider, [sodiumProvider]),
+  ...cryptoProviderConformance(sodiumProvider, [nobleProvider]),
+  {
+    name: 'bun: two bots join through the served emulator (wss); 100 paced frames arrive in order',
+    run: async () => {
+      const server = await startVoiceServer({ tls: true, heartbeatIntervalMs: 1_000 });
+      const transport = createBunTransport({ ca: server.certificate?.cert as string });
+      const join = (userId: string) => joinVoiceChannel({ guildId: '1', channelId: '2', userId, adapterCreator: server.adapterCreator(userId), transport, crypto: sodiumProvider });
+      const a = join('10');
+      const b = join('11');
+      try {
+        await Promise.all([a.ready({ timeoutMs: 5_000 }), b.ready({ timeoutMs: 5_000 })]);
+        const got: number[] = [];
+        b.on('audio', (f) => f.userId === '10' && f.opus.length > 3 && got.push(f.opus[1] as number));
+        const w = a.createOpusWriter().getWriter();
+        for (let n = 0; n < 100; n++) await w.write(Uint8Array.of(0xfc, n, 1, 2));
+        await w.close();
+        const end = performance.now() + 2_000;
+        while (got.length < 100 && performance.now() < end) await new Promise((r) => setTimeout(r, 10));
+        assert(got.length === 100 && got.every((v, i) => v === i), `received frames 0–99 in order, got ${got.length}`);
+      } finally {
+        a.destroy();
+        b.destroy();
+        await server.close();
+      }
+    },
+  },
+];
+const r = await runCases(`transport-bun suite on Bun ${Bun.version}`, cases);
+await fixtures.close();
+console.log(`RESULT ${JSON.stringify({ suite: 'bun', runtime: `Bun ${Bun.version}`, passed: r.passed, failed: r.failed })}`);
+process.exit(r.failed === 0 ? 0 : 1);
