@@ -3,6 +3,7 @@
  * unchanged), voicewire for voice. Needs DISCORD_TOKEN, GUILD_ID and CHANNEL_ID.
  */
 import { Client, GatewayIntentBits } from 'discord.js';
+import { daveProvider } from '@voicewire/crypto-dave';
 import { nodeProvider } from '@voicewire/crypto-node';
 import { nodeTransport } from '@voicewire/transport-node';
 import { joinVoiceChannel, type DiscordGatewayAdapterCreator } from '@voicewire/voice';
@@ -26,6 +27,7 @@ export async function runDiscordDemo(o: DiscordDemoOptions): Promise<void> {
     adapterCreator: guild.voiceAdapterCreator as unknown as DiscordGatewayAdapterCreator,
     transport: nodeTransport,
     crypto: nodeProvider,
+    e2ee: daveProvider,
   });
   try {
     await connection.ready({ timeoutMs: 20_000 });

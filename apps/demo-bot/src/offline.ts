@@ -5,6 +5,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserRecorder } from '@voicewire/audio';
+import { daveProvider } from '@voicewire/crypto-dave';
 import { nodeProvider } from '@voicewire/crypto-node';
 import { createNodeTransport } from '@voicewire/transport-node';
 import { joinVoiceChannel, type VoiceConnection } from '@voicewire/voice';
@@ -21,6 +22,8 @@ export interface DemoSummary {
   readonly wavPath: string;
   readonly mode: string;
   readonly daveProtocolVersion: number;
+  /** The DAVE voice privacy code both bots agree on ('' without DAVE). */
+  readonly privacyCode: string;
 }
 
 const GUILD = '1000000000000000001';
@@ -34,7 +37,7 @@ export async function runOfflineDemo(options: { outDir: string; clip?: string; q
   log(`[demo] local voice server at wss://${server.endpoint} (UDP ${server.udpPort})`);
   const transport = createNodeTransport({ ca: server.certificate?.cert ?? [] });
   const join_ = (userId: string): VoiceConnection =>
-    joinVoiceChannel({ guildId: GUILD, channelId: CHANNEL, userId, adapterCreator: server.adapterCreator(userId), transport, crypto: nodeProvider });
+    joinVoiceChannel({ guildId: GUILD, channelId: CHANNEL, userId, adapterCreator: server.adapterCreator(userId), transport, crypto: nodeProvider, e2ee: daveProvider });
   const speaker = join_(SPEAKER);
   const listener = join_(LISTENER);
   try {
@@ -42,6 +45,11 @@ export async function runOfflineDemo(options: { outDir: string; clip?: string; q
     speaker.once('ready', (i) => (info = i));
     await Promise.all([speaker.ready({ timeoutMs: 10_000 }), listener.ready({ timeoutMs: 10_000 })]);
     log(`[demo] speaker and listener joined (${info.mode}, DAVE v${info.daveProtocolVersion})`);
+    // Wait until both are in the same DAVE group (same privacy code), so the clip is end-to-end encrypted from
+    // its first frame. Bounded: a call without DAVE simply goes on.
+    const groupBy = performance.now() + 5_000;
+    while (info.daveProtocolVersion > 0 && performance.now() < groupBy && !(speaker.privacyCode && speaker.privacyCode === listener.privacyCode)) await new Promise((r) => setTimeout(r, 10));
+    if (speaker.privacyCode) log(`[demo] DAVE group formed; voice privacy code ${speaker.privacyCode}`);
 
     const recorder = new UserRecorder({ wav: true });
     const subscription = listener.receiver.subscribe(SPEAKER);
@@ -80,6 +88,7 @@ export async function runOfflineDemo(options: { outDir: string; clip?: string; q
       wavPath,
       mode: info.mode,
       daveProtocolVersion: info.daveProtocolVersion,
+      privacyCode: speaker.privacyCode,
     };
     const ms = (v: number | null) => (v === null ? 'n/a' : `${v.toFixed(2)} ms`);
     log(
@@ -90,7 +99,9 @@ export async function runOfflineDemo(options: { outDir: string; clip?: string; q
         `  frames lost       ${summary.framesLost}`,
         `  ws round trip     ${ms(summary.wsRttMs)}`,
         `  udp round trip    ${ms(summary.udpRttMs)} (IP discovery)`,
-        `  encryption        ${summary.mode}, DAVE protocol v${summary.daveProtocolVersion}`,
+        `  encryption        ${summary.mode}, DAVE protocol v${summary.daveProtocolVersion} (end-to-end)`,
+        `  privacy code      ${summary.privacyCode || 'n/a'}`,
+        `  DAVE frames       ${speaker.stats.daveEncryptFailures} encrypt failures, ${s.daveDecryptFailures} decrypt failures, ${s.davePassthroughFrames} passed through unencrypted`,
         `  recording         ${recordingPath}`,
         `                    ${wavPath}`,
       ].join('\n'),

@@ -21,6 +21,8 @@ describe('the offline demo', () => {
     expect(clip.length).toBe(200);
     expect(summary.framesSent).toBe(200);
     expect(summary.framesLost).toBe(0);
+    expect(summary.daveProtocolVersion).toBe(1);
+    expect(summary.privacyCode).not.toBe('');
     const recorded = (await framesOf(new Uint8Array(readFileSync(summary.recordingPath)))).filter((f) => !isSilenceFrame(f));
     expect(recorded.length).toBe(clip.length);
     recorded.forEach((f, i) => expect(Buffer.from(f).equals(Buffer.from(clip[i] as Uint8Array)), `frame ${i}`).toBe(true));

@@ -1,3 +1,4 @@
+import { daveProvider } from '@voicewire/crypto-dave';
 import { nodeProvider } from '@voicewire/crypto-node';
 import { createNodeTransport } from '@voicewire/transport-node';
 import type { VoiceServer } from '@voicewire/voice-server';
@@ -14,6 +15,7 @@ export function connect(server: VoiceServer, userId: string, extra: Partial<Join
     adapterCreator: server.adapterCreator(userId),
     transport: createNodeTransport(server.certificate ? { ca: server.certificate.cert } : {}),
     crypto: nodeProvider,
+    e2ee: daveProvider,
     ...extra,
   });
 }

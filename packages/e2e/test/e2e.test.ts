@@ -26,6 +26,8 @@ describe('end to end on loopback through the served voice server (wss)', () => {
     conns.push(a, b);
     await Promise.all([a.ready({ timeoutMs: 5_000 }), b.ready({ timeoutMs: 5_000 })]);
     expect(a.state).toBe('ready');
+    await until(() => a.privacyCode !== '' && a.privacyCode === b.privacyCode, 5_000, 'the DAVE group');
+    expect(a.stats.daveProtocolVersion).toBe(1);
     const got = collect(b, A);
     const speaking: boolean[] = [];
     b.on('speaking', (u, s) => u === A && speaking.push(s));
@@ -35,6 +37,8 @@ describe('end to end on loopback through the served voice server (wss)', () => {
     expect(speaking).toEqual([true, false]);
     expect(a.stats.packetsSent).toBe(505); // 500 frames + 5 silence frames
     expect(b.stats.decryptFailures).toBe(0);
+    expect(b.stats.daveDecryptFailures).toBe(0);
+    expect(b.stats.davePassthroughFrames).toBe(0); // every frame arrived end-to-end encrypted
   }, 30_000);
 
   it('a socket killed by the server is resumed; frames keep flowing over UDP meanwhile', async () => {

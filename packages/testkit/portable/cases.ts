@@ -71,7 +71,7 @@ export function portableCases(): TestCase[] {
 
   // ── the full lifecycle on the sans-IO server, fake clock ──
   add('session lifecycle: join, two-way audio, resume with replay, terminal 4017', () => {
-    const net = new SimNetwork({ seed: 5, crypto: nobleProvider });
+    const net = new SimNetwork({ seed: 5, crypto: nobleProvider, server: { daveByDefault: false } });
     const mk = (i: number) => net.addClient(`c${i}`, { guildId: '1', channelId: '2', userId: `10${i}`, crypto: nobleProvider });
     const a = mk(0);
     const b = mk(1);

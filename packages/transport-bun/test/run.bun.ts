@@ -1,5 +1,6 @@
 // The Bun suite: the transport conformance suite with transport-bun, the crypto providers that work on Bun,
 // and an end-to-end join/send/receive through the served voice emulator (wss) — all under Bun.
+import { daveProvider } from '@voicewire/crypto-dave';
 import { nobleProvider } from '@voicewire/crypto-noble';
 import { sodiumProvider } from '@voicewire/crypto-sodium';
 import { assert, cryptoProviderConformance, runCases, transportConformance, type TestCase } from '@voicewire/testkit';
@@ -15,11 +16,11 @@ const cases: TestCase[] = [
   ...cryptoProviderConformance(nobleProvider, [sodiumProvider]),
   ...cryptoProviderConformance(sodiumProvider, [nobleProvider]),
   {
-    name: 'bun: two bots join through the served emulator (wss); 100 paced frames arrive in order',
+    name: 'bun: two bots join through the served emulator (wss, DAVE); 100 paced frames arrive in order',
     run: async () => {
       const server = await startVoiceServer({ tls: true, heartbeatIntervalMs: 1_000 });
       const transport = createBunTransport({ ca: server.certificate?.cert as string });
-      const join = (userId: string) => joinVoiceChannel({ guildId: '1', channelId: '2', userId, adapterCreator: server.adapterCreator(userId), transport, crypto: sodiumProvider });
+      const join = (userId: string) => joinVoiceChannel({ guildId: '1', channelId: '2', userId, adapterCreator: server.adapterCreator(userId), transport, crypto: sodiumProvider, e2ee: daveProvider });
       const a = join('10');
       const b = join('11');
       try {

@@ -29,3 +29,4 @@ export { IpDiscovery } from './session/discovery.js';
 export { MediaSender, MAX_OPUS_FRAME } from './session/media-sender.js';
 export { Receiver } from './session/receiver.js';
 export { FramePacer } from './session/frame-pacer.js';
+export * from './crypto/e2ee.js';

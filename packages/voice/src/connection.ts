@@ -6,6 +6,7 @@ import {
   VoiceError,
   VoiceSession,
   type CryptoProvider,
+  type E2eeProvider,
   type SessionEvent,
   type SessionStateCode,
   type SessionStats,
@@ -25,6 +26,8 @@ export interface JoinVoiceChannelOptions {
   readonly adapterCreator: DiscordGatewayAdapterCreator;
   readonly transport: Transport;
   readonly crypto: CryptoProvider;
+  /** DAVE end-to-end encryption, required by Discord in voice channels (e.g. `daveProvider` from @voicewire/crypto-dave). */
+  readonly e2ee?: E2eeProvider;
   readonly selfMute?: boolean;
   readonly selfDeaf?: boolean;
   /** The bot's user id; taken from the first VOICE_STATE_UPDATE when omitted. */
@@ -49,6 +52,8 @@ export interface VoiceConnectionEvents {
   audio: [frame: ReceivedFrame];
   warning: [warning: { code: string; message: string }];
   stats: [stats: SessionStats];
+  /** A DAVE transition executed: the call now runs with `protocolVersion`; show `privacyCode` to users who verify. */
+  daveTransition: [info: { protocolVersion: number; privacyCode: string }];
   /** The connection ended: `error` is null after disconnect()/destroy(), else the terminal reason. */
   disconnected: [error: VoiceError | null];
   destroyed: [];
@@ -82,6 +87,7 @@ export class VoiceConnection extends TypedEmitter<VoiceConnectionEvents> {
       selfMute: options.selfMute ?? false,
       selfDeaf: options.selfDeaf ?? false,
       crypto: options.crypto,
+      ...(options.e2ee ? { e2ee: options.e2ee } : {}),
       random: options.random ?? defaultRandom,
     });
     this.driver = new VoiceDriver(this.session, options.transport, {
@@ -103,6 +109,11 @@ export class VoiceConnection extends TypedEmitter<VoiceConnectionEvents> {
 
   get stats(): SessionStats {
     return this.session.stats();
+  }
+
+  /** The DAVE voice privacy code of the current epoch (30 digits in groups of 5), '' without DAVE. */
+  get privacyCode(): string {
+    return this.session.privacyCode;
   }
 
   /**
@@ -259,6 +270,8 @@ export class VoiceConnection extends TypedEmitter<VoiceConnectionEvents> {
         return this.emit('warning', { code: e.code, message: e.message });
       case 'stats':
         return this.emit('stats', e.stats);
+      case 'dave-transition':
+        return this.emit('daveTransition', { protocolVersion: e.protocolVersion, privacyCode: e.privacyCode });
       case 'disconnected': {
         const err = e.error ? toVoiceError(e.error) : null;
         this.lastError = err;

@@ -1,4 +1,5 @@
 /** VoiceSession configuration and its defaults (PROTOCOL.md §2.1 join timeout, §5, §6, §8). */
+import type { E2eeProvider } from '../crypto/e2ee.js';
 import type { CryptoProvider } from '../crypto/provider.js';
 
 export interface VoiceSessionConfig {
@@ -12,6 +13,11 @@ export interface VoiceSessionConfig {
   readonly selfMute?: boolean;
   readonly selfDeaf?: boolean;
   readonly crypto: CryptoProvider;
+  /**
+   * DAVE end-to-end encryption (e.g. @voicewire/crypto-dave). Required by Discord for voice channels since
+   * 2026-03-01: without it Identify offers no DAVE and the server closes with 4017.
+   */
+  readonly e2ee?: E2eeProvider;
   /** Uniform in [0, 1): RTP initial sequence/timestamp and backoff jitter. Tests seed it. */
   readonly random: () => number;
   /** `wss` for Discord; `ws` for a local emulator served without TLS. */
@@ -37,7 +43,7 @@ export interface VoiceSessionConfig {
   readonly speakingFlags?: number;
 }
 
-export type ResolvedConfig = Required<Omit<VoiceSessionConfig, 'userId'>> & { userId?: string };
+export type ResolvedConfig = Required<Omit<VoiceSessionConfig, 'userId' | 'e2ee'>> & { userId?: string; e2ee?: E2eeProvider };
 
 export function resolveConfig(c: VoiceSessionConfig): ResolvedConfig {
   return {

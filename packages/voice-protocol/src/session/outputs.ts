@@ -55,6 +55,14 @@ export interface SessionStats {
   readonly heartbeatsMissed: number;
   readonly resumes: number;
   readonly reconnects: number;
+  /** DAVE protocol version in use (0 = none). */
+  readonly daveProtocolVersion: number;
+  readonly daveEncryptFailures: number;
+  readonly daveDecryptFailures: number;
+  /** Frames accepted without end-to-end encryption (transitions, transport-only calls). */
+  readonly davePassthroughFrames: number;
+  readonly daveInvalidCommits: number;
+  readonly daveTransitions: number;
 }
 
 export interface TerminalError {
@@ -78,4 +86,6 @@ export type SessionEvent =
   | { readonly type: 'audio-gap'; readonly userId: string; readonly ssrc: number; readonly fromSequence: number; readonly count: number }
   | { readonly type: 'warning'; readonly code: string; readonly message: string }
   | { readonly type: 'stats'; readonly stats: SessionStats }
+  /** A DAVE transition executed: the call now runs with `protocolVersion` (0 = transport encryption only). */
+  | { readonly type: 'dave-transition'; readonly protocolVersion: number; readonly privacyCode: string }
   | { readonly type: 'disconnected'; readonly error: TerminalError | null };

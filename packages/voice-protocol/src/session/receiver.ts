@@ -26,6 +26,8 @@ export interface ReceiverConfig {
   readonly reorderWaitMs: number;
   /** A user who sends nothing for this long is reported as no longer speaking. */
   readonly speakingTimeoutMs: number;
+  /** Turns a transport payload into the Opus frame (DAVE decryption); null drops it. */
+  readonly decode?: (userId: string, payload: Uint8Array) => Uint8Array | null;
 }
 
 export class Receiver {
@@ -93,9 +95,11 @@ export class Receiver {
   push(ssrc: number, sequence: number, timestamp: number, payload: Uint8Array, now: number, emit: (e: SessionEvent) => void): boolean {
     const s = this.sources.get(ssrc);
     if (!s) return false;
+    const frame = this.config.decode ? this.config.decode(s.userId, payload) : payload;
+    if (frame === null) return true; // dropped and counted by the decoder
     s.lastPacketAt = now;
     this.scratch.length = 0;
-    s.buffer.push(sequence, timestamp, payload, now, this.scratch);
+    s.buffer.push(sequence, timestamp, frame, now, this.scratch);
     this.deliver(s, emit);
     return true;
   }

@@ -16,6 +16,7 @@ import { classifyDatagram } from '../udp/classify.js';
 import { decodeIpDiscoveryResponse, encodeIpDiscoveryRequest } from '../udp/ip-discovery.js';
 import { encodeUdpKeepalive } from '../udp/keepalive.js';
 import { Backoff } from './backoff.js';
+import { DaveController } from './dave.js';
 import { resolveConfig, type ResolvedConfig, type VoiceServerUpdateData, type VoiceSessionConfig, type VoiceStateUpdateData } from './config.js';
 import { IpDiscovery } from './discovery.js';
 import { Heartbeat } from './heartbeat.js';
@@ -47,6 +48,7 @@ export class VoiceSession {
   private readonly heartbeat: Heartbeat;
   private readonly backoff: Backoff;
   private readonly discovery: IpDiscovery;
+  private readonly dave: DaveController;
   private sender: MediaSender | null = null;
   private receiver: Receiver;
   private pendingReconnect: { resume: boolean } | null = null;
@@ -89,6 +91,16 @@ export class VoiceSession {
     this.heartbeat = new Heartbeat(this.config.heartbeatMissLimit);
     this.backoff = new Backoff({ baseMs: this.config.reconnectBaseMs, maxMs: this.config.reconnectMaxMs, maxAttempts: this.config.maxReconnectAttempts }, this.config.random);
     this.discovery = new IpDiscovery(this.config.ipDiscoveryRetryMs, this.config.ipDiscoveryAttempts);
+    this.dave = new DaveController(this.config.e2ee, {
+      sendJson: (m) => this.sendJson(m),
+      sendBinary: (b) => {
+        if (this.wsId !== null) this.out({ type: 'ws-send', id: this.wsId, data: b });
+      },
+      warn: (code, message) => this.warn(code, message),
+      userId: () => this.userId,
+      channelId: () => this.channelId,
+      recognizedUsers: () => [...this.receiver.users],
+    });
     this.receiver = this.newReceiver();
   }
 
@@ -96,6 +108,11 @@ export class VoiceSession {
 
   get state(): SessionStateCode {
     return this.code;
+  }
+
+  /** The DAVE voice privacy code of the current epoch (30 digits), '' when DAVE is not active. */
+  get privacyCode(): string {
+    return this.dave.privacyCode;
   }
 
   /** The next output; when nothing is queued, `{ type: 'timer', at }` (always the last of a drain). */
@@ -121,6 +138,8 @@ export class VoiceSession {
       packetsLate: this.receiver.late,
       heartbeatsMissed: this.heartbeat.totalMissed,
       ...this.counters,
+      ...this.dave.counters,
+      daveProtocolVersion: this.dave.protocolVersion,
       unknownSsrcDrops: this.counters.unknownSsrcDrops + this.receiver.unknownSsrcDrops,
     };
   }
@@ -189,12 +208,17 @@ export class VoiceSession {
       this.counters.framesDropped++;
       return false;
     }
+    const payload = this.dave.encrypt(opus);
+    if (payload === null) {
+      this.counters.framesDropped++;
+      return false;
+    }
     this.sender.cancelSilenceTail();
     if (!this.speakingSent && this.wsId !== null && this.code === 'ready') {
       this.sendJson({ op: 5, d: { speaking: this.speakingFlags, delay: 0, ssrc: this.ready.ssrc } });
       this.speakingSent = true;
     }
-    this.out({ type: 'udp-send', id: this.udpId, data: this.sender.packet(this.cipher, opus) });
+    this.out({ type: 'udp-send', id: this.udpId, data: this.sender.packet(this.cipher, payload) });
     return true;
   }
 
@@ -286,7 +310,7 @@ export class VoiceSession {
     if (this.wsResume) {
       this.sendJson({ op: 7, d: { serverId: this.config.guildId, sessionId: this.voiceState.sessionId, token: this.server.token, seqAck: this.lastSeq } });
     } else {
-      this.sendJson({ op: 0, d: { serverId: this.config.guildId, userId: this.userId, sessionId: this.voiceState.sessionId, token: this.server.token, maxDaveProtocolVersion: 0 } });
+      this.sendJson({ op: 0, d: { serverId: this.config.guildId, userId: this.userId, sessionId: this.voiceState.sessionId, token: this.server.token, maxDaveProtocolVersion: this.dave.maxProtocolVersion } });
       this.setState('identifying');
     }
   }
@@ -302,7 +326,8 @@ export class VoiceSession {
         return;
       }
       this.lastSeq = frame.value.seq;
-      return; // DAVE binary frames are handled by the E2EE layer.
+      this.daveTransition(() => this.dave.onServerFrame(frame.value));
+      return;
     }
     const decoded = decodeGatewayMessage(data);
     if (!decoded.ok) {
@@ -396,6 +421,7 @@ export class VoiceSession {
         this.backoff.reset();
         this.setState('ready');
         this.emit({ type: 'ready', ssrc: this.ready?.ssrc ?? 0, mode: m.d.mode, daveProtocolVersion: m.d.daveProtocolVersion });
+        this.dave.onSessionDescription(m.d.daveProtocolVersion);
         return;
       }
       case 9:
@@ -426,12 +452,25 @@ export class VoiceSession {
         this.receiver.clientDisconnect(m.d.userId, this.emit);
         this.emit({ type: 'client-disconnect', userId: m.d.userId });
         return;
+      case 21:
+        return this.daveTransition(() => this.dave.onPrepareTransition(m.d));
+      case 22:
+        return this.daveTransition(() => this.dave.onExecuteTransition(m.d));
+      case 24:
+        this.dave.onPrepareEpoch(m.d);
+        return;
       case 'unknown':
         this.counters.unknownOpcodes++;
         return;
       default:
         return; // community ops (12, 14–20) and DAVE ops are not needed here
     }
+  }
+
+  private daveTransition(run: () => void): void {
+    const before = this.dave.counters.daveTransitions;
+    run();
+    if (this.dave.counters.daveTransitions !== before) this.emit({ type: 'dave-transition', protocolVersion: this.dave.protocolVersion, privacyCode: this.dave.privacyCode });
   }
 
   private onDiscoveryResponse(bytes: Uint8Array, now: number): void {
@@ -561,6 +600,7 @@ export class VoiceSession {
     this.speakingSent = false;
     this.keepaliveAt = null;
     this.connectDeadline = null;
+    this.dave.reset();
     this.receiver = this.newReceiver();
   }
 
@@ -574,7 +614,7 @@ export class VoiceSession {
   }
 
   private newReceiver(): Receiver {
-    return new Receiver({ unknownSsrcHoldMs: 1_000, unknownSsrcMaxPackets: 64, unknownSsrcMaxSources: 16, reorderDepth: this.config.reorderDepth, reorderWaitMs: this.config.reorderWaitMs, speakingTimeoutMs: this.config.speakingTimeoutMs });
+    return new Receiver({ unknownSsrcHoldMs: 1_000, unknownSsrcMaxPackets: 64, unknownSsrcMaxSources: 16, reorderDepth: this.config.reorderDepth, reorderWaitMs: this.config.reorderWaitMs, speakingTimeoutMs: this.config.speakingTimeoutMs, decode: (userId, payload) => this.dave.decrypt(userId, payload) });
   }
 
   private voiceStateUpdate(channelId: string | null) {

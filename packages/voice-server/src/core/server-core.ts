@@ -6,16 +6,20 @@
  */
 import {
   classifyDatagram,
+  decodeDaveClientFrame,
   decodeGatewayMessage,
   decodeIpDiscoveryRequest,
   encodeGatewayMessage,
   encodeIpDiscoveryResponse,
+  encodeDaveServerFrame,
   encodeRtpHeader,
   readU32,
   TransportCipher,
   type KnownGatewayMessage,
   type TransportMode,
 } from '@voicewire/voice-protocol';
+import { DaveChannel } from './dave-group.js';
+import { encodeExternalSender, externalSenderKey, type ExternalSenderKey } from './mls.js';
 import type { ServerOutput, UdpAddress, VoiceServerCoreConfig } from './types.js';
 
 interface Conn {
@@ -44,6 +48,8 @@ interface ServerSession {
   speaking: number;
   acking: boolean;
   packetsRelayedIn: number;
+  /** DAVE negotiated for this session (protocol version 1). */
+  dave: boolean;
 }
 
 interface Pending {
@@ -65,6 +71,11 @@ export class VoiceServerCore {
   private readonly pending = new Map<string, Pending>();
   private readonly endpoints = new Map<string, string>();
   private readonly fullChannels = new Set<string>();
+  private readonly daveOff = new Set<string>();
+  private readonly daveOn = new Set<string>();
+  private readonly daveChannels = new Map<string, DaveChannel>();
+  private readonly daveKey: ExternalSenderKey;
+  private readonly externalSender: Uint8Array;
   private nextConn = 1;
   private now = 0;
   readonly stats = { relayedPackets: 0, droppedPackets: 0, decryptFailures: 0 };
@@ -77,9 +88,33 @@ export class VoiceServerCore {
       resumeWindowMs: 30_000,
       sessionTimeoutMs: Math.round(heartbeatIntervalMs * 2.5),
       observeMedia: false,
+      daveByDefault: true,
+      daveTransitionTimeoutMs: 2_000,
       ...config,
       modes: config.modes ?? config.crypto.modes,
     };
+    // The gateway's MLS external-sender credential (op 25), from the injected randomness.
+    this.daveKey = externalSenderKey(this.randomBytes(48));
+    this.externalSender = encodeExternalSender(this.daveKey, new Uint8Array(8));
+  }
+
+  /** DAVE on or off for one channel (off emulates a Stage channel). */
+  setDaveRequired(channelId: string, required: boolean): void {
+    (required ? this.daveOn : this.daveOff).add(channelId);
+    (required ? this.daveOff : this.daveOn).delete(channelId);
+  }
+
+  isDaveChannel(channelId: string): boolean {
+    return this.daveOn.has(channelId) || (this.cfg.daveByDefault && !this.daveOff.has(channelId));
+  }
+
+  /** Members of the channel's MLS group as the gateway tracks them (for tests). */
+  daveMembers(guildId: string, channelId: string): string[] {
+    return this.daveChannels.get(`${guildId}:${channelId}`)?.members ?? [];
+  }
+
+  daveStats(guildId: string, channelId: string): DaveChannel['stats'] | undefined {
+    return this.daveChannels.get(`${guildId}:${channelId}`)?.stats;
   }
 
   // ───────────────────────────── main gateway part ─────────────────────────────
@@ -120,7 +155,7 @@ export class VoiceServerCore {
     this.advance(now);
     const conn = this.conns.get(connId);
     if (!conn || conn.dropped) return;
-    if (typeof data !== 'string') return; // DAVE binary frames: handled once DAVE is enabled on the emulator
+    if (typeof data !== 'string') return this.onBinary(conn, data);
     const r = decodeGatewayMessage(data);
     if (!r.ok) return this.closeConn(conn, 4002);
     const m = r.value;
@@ -144,7 +179,8 @@ export class VoiceServerCore {
         s.cipher = new TransportCipher(this.cfg.crypto, mode, key);
         s.mode = mode;
         s.udpDest = { address: m.d.address, port: m.d.port };
-        this.sendNumbered(s, { op: 4, d: { mode, secretKey: key, daveProtocolVersion: 0 } });
+        this.sendNumbered(s, { op: 4, d: { mode, secretKey: key, daveProtocolVersion: s.dave ? 1 : 0 } });
+        if (s.dave) this.sendNumberedBinary(s, (seq) => encodeDaveServerFrame({ op: 25, seq, externalSender: this.externalSender }));
         this.joinChannel(s);
         return;
       }
@@ -155,9 +191,16 @@ export class VoiceServerCore {
         for (const other of this.channelPeers(s)) this.sendNumbered(other, { op: 5, d: { userId: s.userId, ssrc: s.ssrc, speaking: s.speaking } });
         return;
       }
-      case 23:
-      case 31:
-        return; // DAVE acknowledgements: accepted, nothing to do without DAVE
+      case 23: {
+        const s = conn.session;
+        if (s?.dave) this.daveChannel(s).onTransitionReady(s.userId, m.d.transitionId);
+        return;
+      }
+      case 31: {
+        const s = conn.session;
+        if (s?.dave) this.daveChannel(s).onInvalidCommitWelcome(s.userId);
+        return;
+      }
       default:
         return this.closeConn(conn, 4001);
     }
@@ -286,10 +329,13 @@ export class VoiceServerCore {
 
   // ───────────────────────────── internals ─────────────────────────────
 
-  private onIdentify(conn: Conn, d: { serverId: string; userId: string; sessionId: string; token: string }, now: number): void {
+  private onIdentify(conn: Conn, d: { serverId: string; userId: string; sessionId: string; token: string; maxDaveProtocolVersion?: number }, now: number): void {
     if (conn.session) return this.closeConn(conn, 4005);
     const p = this.pending.get(`${d.serverId}:${d.userId}`);
     if (!p || p.token !== d.token || p.sessionId !== d.sessionId) return this.closeConn(conn, 4004);
+    const dave = this.isDaveChannel(p.channelId);
+    // Since 2026-03-02 a client without DAVE is refused in E2EE channels (PROTOCOL.md §7, §11.1).
+    if (dave && (d.maxDaveProtocolVersion ?? 0) < 1) return this.closeConn(conn, 4017);
     const old = this.sessionOf(d.userId, d.serverId);
     if (old) this.endSession(old, 4014);
     const s: ServerSession = {
@@ -311,6 +357,7 @@ export class VoiceServerCore {
       speaking: 0,
       acking: true,
       packetsRelayedIn: 0,
+      dave,
     };
     conn.session = s;
     conn.lastHeartbeatAt = now;
@@ -335,6 +382,37 @@ export class VoiceServerCore {
     for (const m of s.replay) if (m.seq > ack) this.queue.push({ type: 'ws-send', connId: conn.id, data: m.data });
   }
 
+  private onBinary(conn: Conn, data: Uint8Array): void {
+    const s = conn.session;
+    if (!s) return this.closeConn(conn, 4003);
+    const f = decodeDaveClientFrame(data);
+    if (!f.ok || !s.dave) return this.closeConn(conn, 4020);
+    const channel = this.daveChannel(s);
+    if (f.value.op === 26) {
+      if (!channel.onKeyPackage(s.userId, f.value.keyPackage)) this.closeConn(conn, 4020);
+    } else channel.onCommitWelcome(s.userId, f.value.commitWelcome);
+  }
+
+  private daveChannel(s: ServerSession): DaveChannel {
+    const key = `${s.guildId}:${s.channelId}`;
+    let c = this.daveChannels.get(key);
+    if (!c) {
+      c = new DaveChannel(s.channelId, this.daveKey, {
+        sendBinary: (userId, make) => {
+          const target = this.sessionOf(userId, s.guildId);
+          if (target) this.sendNumberedBinary(target, make);
+        },
+        sendJson: (userId, m) => {
+          const target = this.sessionOf(userId, s.guildId);
+          if (target) this.sendNumbered(target, m);
+        },
+        now: () => this.now,
+      }, this.cfg.daveTransitionTimeoutMs);
+      this.daveChannels.set(key, c);
+    }
+    return c;
+  }
+
   private joinChannel(s: ServerSession): void {
     const peers = this.channelPeers(s);
     this.sendNumbered(s, { op: 11, d: { userIds: peers.map((p) => p.userId) } });
@@ -352,6 +430,7 @@ export class VoiceServerCore {
   private removeSession(s: ServerSession): void {
     if (this.sessions.get(this.sessionKey(s.userId, s.guildId)) !== s) return;
     this.sessions.delete(this.sessionKey(s.userId, s.guildId));
+    if (s.dave) this.daveChannel(s).onLeave(s.userId);
     if (s.cipher) for (const p of this.channelPeers(s)) this.sendNumbered(p, { op: 13, d: { userId: s.userId } });
   }
 
@@ -385,8 +464,17 @@ export class VoiceServerCore {
 
   /** Messages a resumed client must not miss carry `seq` and go into the replay buffer (PROTOCOL.md §3.3, §6). */
   private sendNumbered(s: ServerSession, m: KnownGatewayMessage): void {
+    this.sendNumberedData(s, (seq) => encodeGatewayMessage({ ...m, seq } as KnownGatewayMessage));
+  }
+
+  /** Binary DAVE frames share the counter; their 2-byte header carries it modulo 2^16. */
+  private sendNumberedBinary(s: ServerSession, make: (seq: number) => Uint8Array): void {
+    this.sendNumberedData(s, (seq) => make(seq & 0xffff));
+  }
+
+  private sendNumberedData(s: ServerSession, make: (seq: number) => string | Uint8Array): void {
     const seq = ++s.seq;
-    const data = encodeGatewayMessage({ ...m, seq } as KnownGatewayMessage);
+    const data = make(seq);
     s.replay.push({ seq, data });
     if (s.replay.length > this.cfg.replayLimit) s.replay.shift();
     if (s.conn && !s.conn.dropped) this.queue.push({ type: 'ws-send', connId: s.conn.id, data });
@@ -404,6 +492,7 @@ export class VoiceServerCore {
     for (const s of [...this.sessions.values()]) {
       if (!s.conn && s.detachedAt > 0 && now - s.detachedAt > this.cfg.resumeWindowMs) this.removeSession(s);
     }
+    for (const c of this.daveChannels.values()) c.tick(now);
   }
 
   private nextDeadline(): number | null {
@@ -413,6 +502,10 @@ export class VoiceServerCore {
     };
     for (const c of this.conns.values()) if (c.session) consider(c.lastHeartbeatAt + this.cfg.sessionTimeoutMs + 1);
     for (const s of this.sessions.values()) if (!s.conn && s.detachedAt > 0) consider(s.detachedAt + this.cfg.resumeWindowMs + 1);
+    for (const c of this.daveChannels.values()) {
+      const d = c.deadline();
+      if (d !== null) consider(d);
+    }
     return min === null ? null : Math.max(min, this.now);
   }
 

@@ -36,4 +36,8 @@ export interface VoiceServerCoreConfig {
   readonly sessionTimeoutMs?: number;
   /** Emit `relay` outputs with each relayed payload. */
   readonly observeMedia?: boolean;
+  /** DAVE on by default for voice channels, as on Discord since 2026-03-01 (turn off per channel for Stage). */
+  readonly daveByDefault?: boolean;
+  /** A DAVE transition executes after this long even if some member never acknowledged it. */
+  readonly daveTransitionTimeoutMs?: number;
 }

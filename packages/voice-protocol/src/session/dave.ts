@@ -1,0 +1,217 @@
+/**
+ * The client side of DAVE (PROTOCOL.md §11.3, §11.8, §12): key packages, the external sender, proposals → commit
+ * (+ welcome), commits and welcomes with transition acks, invalid commit/welcome recovery (op 31 + new key
+ * package), prepare/execute transitions, prepare epoch and sole-member reset, passthrough windows on upgrade and
+ * downgrade, and per-frame encrypt/decrypt around RTP. MLS itself is the E2eeProvider's job.
+ */
+import type { E2eeProvider, E2eeSession } from '../crypto/e2ee.js';
+import { encodeDaveClientFrame, type DaveServerFrame } from '../dave/binary.js';
+import type { KnownGatewayMessage } from '../gateway/messages.js';
+import { isSilenceFrame } from '../speaking.js';
+
+/** Seconds plaintext stays accepted after an upgrade transition (§11.8). */
+const UPGRADE_PASSTHROUGH_S = 10;
+
+export interface DaveHooks {
+  sendJson(message: KnownGatewayMessage): void;
+  sendBinary(frame: Uint8Array): void;
+  warn(code: string, message: string): void;
+  userId(): string | undefined;
+  channelId(): string;
+  recognizedUsers(): readonly string[];
+}
+
+export interface DaveCounters {
+  daveEncryptFailures: number;
+  daveDecryptFailures: number;
+  davePassthroughFrames: number;
+  daveInvalidCommits: number;
+  daveTransitions: number;
+}
+
+const isDaveFrame = (f: Uint8Array): boolean => f.length >= 11 && f[f.length - 1] === 0xfa && f[f.length - 2] === 0xfa;
+
+export class DaveController {
+  private session: E2eeSession | null = null;
+  /** The DAVE version the call runs with (0 = transport encryption only). */
+  protocolVersion = 0;
+  private pending: { transitionId: number; protocolVersion: number } | null = null;
+  /**
+   * Plaintext is accepted from anyone until the first transition executes (members not yet in a group send plain
+   * Opus, §11.8) and during a downgrade; afterwards the provider's own passthrough window decides.
+   */
+  private plaintextAllowed = true;
+  readonly counters: DaveCounters = { daveEncryptFailures: 0, daveDecryptFailures: 0, davePassthroughFrames: 0, daveInvalidCommits: 0, daveTransitions: 0 };
+
+  constructor(private readonly provider: E2eeProvider | undefined, private readonly hooks: DaveHooks) {}
+
+  /** max_dave_protocol_version for Identify. */
+  get maxProtocolVersion(): number {
+    return this.provider?.maxProtocolVersion ?? 0;
+  }
+
+  get privacyCode(): string {
+    return this.session?.voicePrivacyCode ?? '';
+  }
+
+  /** True when outgoing frames are end-to-end encrypted. */
+  get active(): boolean {
+    return this.protocolVersion > 0 && this.session !== null && this.session.ready;
+  }
+
+  /** op 4 Session Description. */
+  onSessionDescription(version: number): void {
+    this.pending = null;
+    if (version > 0 && !this.provider) {
+      this.hooks.warn('E_DAVE_UNAVAILABLE', `the server chose DAVE protocol ${version} but no E2EE provider was given; audio stays unencrypted end to end`);
+      this.protocolVersion = 0;
+      return;
+    }
+    this.protocolVersion = version;
+    if (version > 0) this.reinit(version);
+    else this.session?.setPassthroughMode(true);
+  }
+
+  /** Binary ops 25, 27, 29, 30. */
+  onServerFrame(frame: DaveServerFrame): void {
+    if (!this.session) return; // discord.js likewise ignores DAVE binary messages before op 4
+    switch (frame.op) {
+      case 25:
+        return this.guard('E_DAVE_EXTERNAL_SENDER', () => this.session?.setExternalSender(frame.externalSender));
+      case 27:
+        return this.guard('E_DAVE_PROPOSALS', () => {
+          const self = this.hooks.userId();
+          const users = [...this.hooks.recognizedUsers(), ...(self ? [self] : [])];
+          const r = this.session?.processProposals(frame.operation, frame.proposals, users);
+          if (r?.commit) {
+            const commitWelcome = new Uint8Array(r.commit.length + (r.welcome?.length ?? 0));
+            commitWelcome.set(r.commit, 0);
+            if (r.welcome) commitWelcome.set(r.welcome, r.commit.length);
+            this.hooks.sendBinary(encodeDaveClientFrame({ op: 28, commitWelcome }));
+          }
+        });
+      case 29:
+        return this.groupChange(frame.transitionId, () => this.session?.processCommit(frame.commit), 'commit');
+      case 30:
+        return this.groupChange(frame.transitionId, () => this.session?.processWelcome(frame.welcome), 'welcome');
+    }
+  }
+
+  /** op 21 */
+  onPrepareTransition(d: { protocolVersion: number; transitionId: number }): void {
+    this.pending = { transitionId: d.transitionId, protocolVersion: d.protocolVersion };
+    if (d.protocolVersion === 0) {
+      this.session?.setPassthroughMode(true); // downgrade: accept plaintext at once
+      this.plaintextAllowed = true;
+    }
+    if (d.transitionId === 0) this.execute();
+    else this.hooks.sendJson({ op: 23, d: { transitionId: d.transitionId } });
+  }
+
+  /** op 22 */
+  onExecuteTransition(d: { transitionId: number }): void {
+    if (this.pending && this.pending.transitionId === d.transitionId) this.execute();
+  }
+
+  /** op 24: epoch 1 means a new group is being built (also the sole-member reset). */
+  onPrepareEpoch(d: { protocolVersion: number; epoch: number }): void {
+    if (d.epoch === 1 && d.protocolVersion > 0 && this.provider) {
+      this.protocolVersion = d.protocolVersion;
+      this.reinit(d.protocolVersion);
+    }
+  }
+
+  /** The payload to put in RTP: encrypted when DAVE is active (the silence frame stays plain), null when encryption failed. */
+  encrypt(opus: Uint8Array): Uint8Array | null {
+    if (!this.active || isSilenceFrame(opus)) return opus;
+    try {
+      return (this.session as E2eeSession).encryptOpus(opus);
+    } catch {
+      this.counters.daveEncryptFailures++;
+      return null; // never fall back to plaintext inside an E2EE call
+    }
+  }
+
+  /** The Opus frame from a received payload, or null when it must be dropped. */
+  decrypt(userId: string, payload: Uint8Array): Uint8Array | null {
+    if (isSilenceFrame(payload)) return payload;
+    if (!this.session || this.protocolVersion === 0) {
+      if (isDaveFrame(payload)) {
+        this.counters.daveDecryptFailures++;
+        return null;
+      }
+      this.counters.davePassthroughFrames++;
+      return payload;
+    }
+    try {
+      const out = this.session.decrypt(userId, payload);
+      if (!isDaveFrame(payload)) this.counters.davePassthroughFrames++;
+      return out;
+    } catch {
+      if (this.plaintextAllowed && !isDaveFrame(payload)) {
+        this.counters.davePassthroughFrames++;
+        return payload;
+      }
+      this.counters.daveDecryptFailures++;
+      return null;
+    }
+  }
+
+  /** Drops all DAVE state (fresh join, leave). Resume keeps it (PROTOCOL.md §6). */
+  reset(): void {
+    this.session?.destroy?.();
+    this.session = null;
+    this.pending = null;
+    this.protocolVersion = 0;
+    this.plaintextAllowed = true;
+  }
+
+  private reinit(version: number): void {
+    const userId = this.hooks.userId();
+    if (!this.provider || userId === undefined) return;
+    if (!this.session) this.session = this.provider.createSession(version, userId, this.hooks.channelId());
+    else this.session.reinit(version);
+    // Plaintext from members not yet in the group is accepted until the first transition executes.
+    this.session.setPassthroughMode(true);
+    this.plaintextAllowed = true;
+    this.hooks.sendBinary(encodeDaveClientFrame({ op: 26, keyPackage: this.session.keyPackage() }));
+  }
+
+  private groupChange(transitionId: number, process: () => void, what: string): void {
+    try {
+      process();
+    } catch (e) {
+      this.counters.daveInvalidCommits++;
+      this.hooks.warn('E_DAVE_INVALID_' + what.toUpperCase(), `could not process the DAVE ${what} of transition ${transitionId} (${(e as Error).message}); rejoining the group`);
+      this.hooks.sendJson({ op: 31, d: { transitionId } });
+      this.reinit(this.protocolVersion || 1);
+      return;
+    }
+    this.pending = { transitionId, protocolVersion: this.protocolVersion || 1 };
+    if (transitionId === 0) this.execute();
+    else this.hooks.sendJson({ op: 23, d: { transitionId } });
+  }
+
+  private execute(): void {
+    const p = this.pending;
+    this.pending = null;
+    if (!p) return;
+    this.counters.daveTransitions++;
+    this.protocolVersion = p.protocolVersion;
+    if (p.protocolVersion === 0) {
+      this.session?.setPassthroughMode(true);
+      this.plaintextAllowed = true;
+    } else {
+      this.session?.setPassthroughMode(false, UPGRADE_PASSTHROUGH_S);
+      this.plaintextAllowed = false;
+    }
+  }
+
+  private guard(code: string, fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      this.hooks.warn(code, `DAVE: ${(e as Error).message}`);
+    }
+  }
+}
