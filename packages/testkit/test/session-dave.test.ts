@@ -118,6 +118,22 @@ describe('DAVE end-to-end encryption against the emulator as MLS external sender
     expect(audioFrom(a, USERS[2]).slice(-20)).toEqual(Array.from({ length: 20 }, (_, i) => i));
   });
 
+  it('a downgrade (op 21 version 0, then op 22) switches senders to plaintext; receivers accept it at once', () => {
+    const net = network({ seed: 87, dave: true });
+    const a = daveClient(net, 0);
+    const b = daveClient(net, 1);
+    joinDave(net, [a, b]);
+    net.server.daveTransition(GUILD, CHANNEL, 0);
+    expect(net.runUntil(() => transitions(a).some((t) => t.protocolVersion === 0) && transitions(b).some((t) => t.protocolVersion === 0), 5_000)).toBe(true);
+    net.relayed.length = 0;
+    sendFrames(net, a, 0, 20);
+    net.runFor(100);
+    expect(audioFrom(b, USERS[0])).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    expect(net.relayed.filter((r) => !isSilenceFrame(r.payload)).every((r) => r.payload[0] === 0xfc)).toBe(true); // plaintext now
+    expect(a.session.stats().daveProtocolVersion).toBe(0);
+    expect(b.session.stats().davePassthroughFrames).toBeGreaterThanOrEqual(20);
+  });
+
   it('a client that does not offer DAVE on a DAVE channel gets 4017 and a terminal error that says so', () => {
     const net = network({ seed: 85, dave: true });
     const a = client(net, 0); // no e2ee provider: Identify offers max_dave_protocol_version 0

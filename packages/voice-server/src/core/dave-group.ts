@@ -134,6 +134,17 @@ export class DaveChannel {
     if (this.transition && this.transition.waiting.size === 0) this.execute();
   }
 
+  /**
+   * A protocol change for the whole call (PROTOCOL.md §11.3 op 21/22): version 0 downgrades to transport-only
+   * encryption (members accept plaintext at once), and the transition executes when all are ready.
+   */
+  prepareTransition(protocolVersion: number): void {
+    const id = this.nextTransitionId;
+    this.nextTransitionId = id >= 0xffff ? 1 : id + 1;
+    this.transition = { id, waiting: new Set(this.members), deadline: this.hooks.now() + this.transitionTimeoutMs };
+    for (const m of this.members) this.hooks.sendJson(m, { op: 21, d: { protocolVersion, transitionId: id } });
+  }
+
   deadline(): number | null {
     return this.transition?.deadline ?? null;
   }

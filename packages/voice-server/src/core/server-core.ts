@@ -113,6 +113,11 @@ export class VoiceServerCore {
     return this.daveChannels.get(`${guildId}:${channelId}`)?.members ?? [];
   }
 
+  /** Downgrades (protocolVersion 0) or changes the DAVE protocol of a call through op 21/22. */
+  daveTransition(guildId: string, channelId: string, protocolVersion: number): void {
+    this.daveChannels.get(`${guildId}:${channelId}`)?.prepareTransition(protocolVersion);
+  }
+
   daveStats(guildId: string, channelId: string): DaveChannel['stats'] | undefined {
     return this.daveChannels.get(`${guildId}:${channelId}`)?.stats;
   }
