@@ -25,6 +25,12 @@ export interface VoiceServerOptions {
   readonly random?: () => number;
   /** Called with each payload the relay handled after transport decryption (tests assert DAVE ciphertext here). */
   readonly onRelay?: (fromUserId: string, payload: Uint8Array) => void;
+  /** Called for every inbound RTP packet before decryption, with its SSRC and sequence (benchmarks measure arrival). */
+  readonly onRtp?: (ssrc: number, sequence: number) => void;
+  /** DAVE on by default for voice channels (default true, as on Discord). */
+  readonly dave?: boolean;
+  /** Reuse a certificate (e.g. one whose CA file another process already trusts) instead of generating one. */
+  readonly certificate?: LocalCertificate;
 }
 
 /** The adapter shape of discord.js's DiscordGatewayAdapterCreator, declared here to avoid a dependency. */
@@ -70,19 +76,24 @@ export class VoiceServer {
       endpoint: this.endpoint,
       udp: { address: host, port: this.udpPort },
       observeMedia: options.onRelay !== undefined,
+      daveByDefault: options.dave ?? true,
       ...(options.heartbeatIntervalMs !== undefined ? { heartbeatIntervalMs: options.heartbeatIntervalMs } : {}),
     });
     for (const ep of endpoints) ep.server.on('upgrade', (req, socket, head) => this.onUpgrade(req, socket, head));
     this.voiceWss.on('connection', (ws) => this.onVoiceSocket(ws));
     this.gatewayWss.on('connection', (ws) => this.onGatewaySocket(ws));
-    udp.on('message', (msg, rinfo) => this.input((now) => this.core.handleUdp({ address: rinfo.address, port: rinfo.port }, msg, now)));
+    const onRtp = options.onRtp;
+    udp.on('message', (msg, rinfo) => {
+      if (onRtp && msg.length >= 12 && (msg[1] as number) === 0x78) onRtp(msg.readUInt32BE(8), msg.readUInt16BE(2));
+      this.input((now) => this.core.handleUdp({ address: rinfo.address, port: rinfo.port }, msg, now));
+    });
     udp.on('error', () => {});
   }
 
   static async start(options: VoiceServerOptions = {}): Promise<VoiceServer> {
     const host = options.host ?? '127.0.0.1';
     const tls = options.tls ?? true;
-    const certificate = tls ? await generateLocalCertificate() : null;
+    const certificate = tls ? (options.certificate ?? (await generateLocalCertificate())) : null;
     const listen = (): Promise<Endpoint> =>
       new Promise((resolve, reject) => {
         const server = certificate ? createHttpsServer({ key: certificate.key, cert: certificate.cert }) : createHttpServer();
