@@ -54,4 +54,4 @@ process.on('message', (m: { type: string; ssrcs?: number[] }) => {
   } else if (m.type === 'stats') process.send?.({ type: 'stats', stats: stats(m.ssrcs) });
   else if (m.type === 'stop') void server.close().then(() => process.exit(0));
 });
-process.send?.({ type: 'ready', gatewayUrl: server.gatewayUrl, endpoint: server.endpoint });
+process.send?.({ type: 'ready', gatewayUrl: server.gatewayUrl, endpoint: server.endpoint, udp: `127.0.0.1:${server.udpPort}` });

@@ -1,6 +1,8 @@
 /**
  * voicewire's Bun transport: Bun's WebSocket for the voice gateway and a *connected* `Bun.udpSocket` for UDP.
- * Datagrams sent in one tick are flushed together with `sendMany` (one syscall batch). No protocol logic.
+ * Datagrams go out at once; the ones sent before the socket exists are flushed with one `sendMany`. (Deferring
+ * sends to batch them saves nothing at one packet per 20 ms per socket, and a deferred queue can overflow in a
+ * burst: measured, then removed.) No protocol logic.
  */
 /// <reference path="./bun.d.ts" />
 import type { Transport, TransportUdpSocket, TransportWebSocket, UdpHandlers, WebSocketHandlers } from '@voicewire/voice';
@@ -45,8 +47,7 @@ class BunWebSocket implements TransportWebSocket {
 class BunUdpSocket implements TransportUdpSocket {
   private socket: Bun.ConnectedUdpSocket | null = null;
   private closed = false;
-  private batch: Uint8Array[] = [];
-  private scheduled = false;
+  private queue: Uint8Array[] = [];
 
   constructor(host: string, port: number, handlers: UdpHandlers, private readonly queueLimit: number) {
     Bun.udpSocket({
@@ -59,7 +60,9 @@ class BunUdpSocket implements TransportUdpSocket {
       (s) => {
         if (this.closed) return s.close();
         this.socket = s;
-        this.flush();
+        if (this.queue.length === 1) s.send(this.queue[0] as Uint8Array);
+        else if (this.queue.length > 1) s.sendMany(this.queue);
+        this.queue = [];
       },
       (e: Error) => handlers.onError?.(e),
     );
@@ -67,27 +70,14 @@ class BunUdpSocket implements TransportUdpSocket {
 
   send(data: Uint8Array): void {
     if (this.closed) return;
-    if (this.batch.length >= this.queueLimit) return;
-    this.batch.push(data);
-    if (!this.scheduled && this.socket) {
-      this.scheduled = true;
-      queueMicrotask(() => this.flush());
-    }
-  }
-
-  private flush(): void {
-    this.scheduled = false;
-    if (!this.socket || this.batch.length === 0) return;
-    const b = this.batch;
-    this.batch = [];
-    if (b.length === 1) this.socket.send(b[0] as Uint8Array);
-    else this.socket.sendMany(b);
+    if (this.socket) this.socket.send(data);
+    else if (this.queue.length < this.queueLimit) this.queue.push(data);
   }
 
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.batch = [];
+    this.queue = [];
     this.socket?.close();
   }
 }

@@ -4,6 +4,7 @@
  */
 import { createSocket, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
+import { createSecureContext, type SecureContext } from 'node:tls';
 import WebSocket from 'ws';
 import type { Transport, TransportUdpSocket, TransportWebSocket, UdpHandlers, WebSocketHandlers } from '@voicewire/voice';
 
@@ -20,11 +21,12 @@ class NodeWebSocket implements TransportWebSocket {
   private readonly ws: WebSocket;
   private closed = false;
 
-  constructor(url: string, handlers: WebSocketHandlers, options: NodeTransportOptions) {
+  constructor(url: string, handlers: WebSocketHandlers, options: NodeTransportOptions, secureContext: SecureContext | undefined) {
     this.ws = new WebSocket(url, {
       perMessageDeflate: false,
       handshakeTimeout: options.handshakeTimeoutMs ?? 10_000,
-      ...(options.ca ? { ca: options.ca as string | string[] } : {}),
+      // one TLS context for every connection of this transport, not one per connection
+      ...(secureContext ? { secureContext } : {}),
     });
     this.ws.binaryType = 'nodebuffer';
     this.ws.on('open', () => handlers.onOpen());
@@ -87,9 +89,15 @@ class NodeUdpSocket implements TransportUdpSocket {
 }
 
 export function createNodeTransport(options: NodeTransportOptions = {}): Transport {
+  let secureContext: SecureContext | undefined;
+  if (options.ca) {
+    // Node's default roots plus the extra CA, parsed once.
+    secureContext = createSecureContext();
+    for (const pem of typeof options.ca === 'string' ? [options.ca] : options.ca) secureContext.context.addCACert(pem);
+  }
   return {
     name: 'node',
-    connectWebSocket: (url, handlers) => new NodeWebSocket(url, handlers, options),
+    connectWebSocket: (url, handlers) => new NodeWebSocket(url, handlers, options, secureContext),
     connectUdp: (host, port, handlers) => new NodeUdpSocket(host, port, handlers, options.udpQueueLimit ?? 64),
   };
 }

@@ -631,9 +631,10 @@ export class VoiceSession {
     }
   }
 
-  /** Handles one due deadline; returns false when nothing is due. */
+  /** Handles one due deadline; returns false when nothing is due. No allocation on the hot path. */
   private runDue(now: number): boolean {
-    const due = (at: number | null): boolean => at !== null && now >= at;
+    const due = isDue;
+    due.now = now;
     if (due(this.joinDeadline)) {
       this.joinDeadline = null;
       if (this.backoff.attempts > 0) this.scheduleReconnect(now, false, 'no VOICE_STATE_UPDATE/VOICE_SERVER_UPDATE after rejoining');
@@ -690,22 +691,23 @@ export class VoiceSession {
   }
 
   private nextDeadline(): number | null {
-    let min: number | null = null;
-    const consider = (at: number | null): void => {
-      if (at !== null && (min === null || at < min)) min = at;
-    };
-    consider(this.joinDeadline);
-    consider(this.waitDeadline);
-    consider(this.backoff.deadline());
-    consider(this.connectDeadline);
-    consider(this.heartbeat.deadline());
-    consider(this.discovery.deadline());
-    if (this.udpId !== null) consider(this.keepaliveAt);
-    if (this.code === 'ready') consider(this.sender?.deadline() ?? null);
-    consider(this.receiver.deadline());
+    const min = earliest(
+      earliest(earliest(this.joinDeadline, this.waitDeadline), earliest(this.backoff.deadline(), this.connectDeadline)),
+      earliest(
+        earliest(this.heartbeat.deadline(), this.discovery.deadline()),
+        earliest(earliest(this.udpId !== null ? this.keepaliveAt : null, this.code === 'ready' ? (this.sender?.deadline() ?? null) : null), this.receiver.deadline()),
+      ),
+    );
     return min === null ? null : Math.max(min, this.now);
   }
 }
+
+function earliest(a: number | null, b: number | null): number | null {
+  return a === null ? b : b === null || a <= b ? a : b;
+}
+
+/** `isDue(at)`: is a deadline reached at `isDue.now`? One shared function object, so checks allocate nothing. */
+const isDue = Object.assign((at: number | null): boolean => at !== null && isDue.now >= at, { now: 0 });
 
 function giveUpCode(code: number): VoiceErrorCode {
   if (code === 4017) return 'E_DAVE_REQUIRED';

@@ -65,6 +65,10 @@ export class VoiceServerCore {
   private readonly queue: ServerOutput[] = [];
   private readonly conns = new Map<number, Conn>();
   private readonly sessions = new Map<string, ServerSession>();
+  /** SSRC → session: the relay looks the sender up for every packet. */
+  private readonly bySsrc = new Map<number, ServerSession>();
+  /** guild:channel → its sessions: the relay fans out to a channel for every packet. */
+  private readonly byChannel = new Map<string, Set<ServerSession>>();
   /** userId → main-gateway session id (stable per user, as Discord's is per gateway connection). */
   private readonly gatewaySessionIds = new Map<string, string>();
   /** guildId:userId → the token and channel from the latest op 4. */
@@ -239,6 +243,11 @@ export class VoiceServerCore {
       this.stats.droppedPackets++;
       return;
     }
+    const listeners = this.channelPeers(s).filter((l) => l.cipher && l.udpDest);
+    if (listeners.length === 0 && !this.cfg.observeMedia) {
+      s.packetsRelayedIn++; // nobody to relay to: an SFU does not need to open it
+      return;
+    }
     const opened = s.cipher.openRtp(bytes);
     if (!opened.ok) {
       this.stats.decryptFailures++;
@@ -249,7 +258,7 @@ export class VoiceServerCore {
     const payload = opened.value.payload;
     if (this.cfg.observeMedia) this.queue.push({ type: 'relay', fromUserId: s.userId, ssrc, payload });
     const header = encodeRtpHeader({ sequence, timestamp, ssrc });
-    for (const listener of this.channelPeers(s)) {
+    for (const listener of listeners) {
       if (!listener.cipher || !listener.udpDest) continue;
       listener.nonce = (listener.nonce + 1) >>> 0;
       this.queue.push({ type: 'udp-send', to: listener.udpDest, data: listener.cipher.sealRtp(header, payload, listener.nonce) });
@@ -367,6 +376,11 @@ export class VoiceServerCore {
     conn.session = s;
     conn.lastHeartbeatAt = now;
     this.sessions.set(this.sessionKey(s.userId, s.guildId), s);
+    this.bySsrc.set(s.ssrc, s);
+    const ck = `${s.guildId}:${s.channelId}`;
+    let members = this.byChannel.get(ck);
+    if (!members) this.byChannel.set(ck, (members = new Set()));
+    members.add(s);
     this.sendTo(conn, { op: 2, d: { ssrc: s.ssrc, ip: this.cfg.udp.address, port: this.cfg.udp.port, modes: this.cfg.modes } });
   }
 
@@ -435,6 +449,10 @@ export class VoiceServerCore {
   private removeSession(s: ServerSession): void {
     if (this.sessions.get(this.sessionKey(s.userId, s.guildId)) !== s) return;
     this.sessions.delete(this.sessionKey(s.userId, s.guildId));
+    if (this.bySsrc.get(s.ssrc) === s) this.bySsrc.delete(s.ssrc);
+    const ck = `${s.guildId}:${s.channelId}`;
+    this.byChannel.get(ck)?.delete(s);
+    if (this.byChannel.get(ck)?.size === 0) this.byChannel.delete(ck);
     if (s.dave) this.daveChannel(s).onLeave(s.userId);
     if (s.cipher) for (const p of this.channelPeers(s)) this.sendNumbered(p, { op: 13, d: { userId: s.userId } });
   }
@@ -459,7 +477,7 @@ export class VoiceServerCore {
 
   private channelPeers(s: ServerSession): ServerSession[] {
     const out: ServerSession[] = [];
-    for (const x of this.sessions.values()) if (x !== s && x.guildId === s.guildId && x.channelId === s.channelId && x.cipher) out.push(x);
+    for (const x of this.byChannel.get(`${s.guildId}:${s.channelId}`) ?? []) if (x !== s && x.cipher) out.push(x);
     return out;
   }
 
@@ -523,8 +541,7 @@ export class VoiceServerCore {
   }
 
   private sessionBySsrc(ssrc: number): ServerSession | undefined {
-    for (const s of this.sessions.values()) if (s.ssrc === ssrc) return s;
-    return undefined;
+    return this.bySsrc.get(ssrc);
   }
 
   private endpointFor(guildId: string): string {
