@@ -56,6 +56,7 @@ export class VoiceServer {
   private readonly adapters = new Map<string, Set<{ onVoiceServerUpdate(d: never): void; onVoiceStateUpdate(d: never): void }>>();
   private readonly gatewayClients = new Set<GatewayClient>();
   private timer: ReturnType<typeof setTimeout> | null = null;
+  private timerAt: number | null = null;
   private closed = false;
   private readonly t0 = performance.now();
 
@@ -85,7 +86,10 @@ export class VoiceServer {
     const onRtp = options.onRtp;
     udp.on('message', (msg, rinfo) => {
       if (onRtp && msg.length >= 12 && (msg[1] as number) === 0x78) onRtp(msg.readUInt32BE(8), msg.readUInt16BE(2));
-      this.input((now) => this.core.handleUdp({ address: rinfo.address, port: rinfo.port }, msg, now));
+      if (this.closed) return;
+      this.core.handleUdp({ address: rinfo.address, port: rinfo.port }, msg, this.now());
+      // UDP input moves no deadline: drain what it produced without recomputing the timer (O(1) per packet).
+      while (this.core.pendingOutputs > 0) this.handleOutput(this.core.poll());
     });
     udp.on('error', () => {});
   }
@@ -113,6 +117,12 @@ export class VoiceServer {
       udp.once('error', reject);
       udp.bind(0, host, () => resolve());
     });
+    try {
+      // Many bots send in the same millisecond: a bigger receive buffer (capped by the kernel's rmem_max).
+      udp.setRecvBufferSize(4 * 1024 * 1024);
+    } catch {
+      // keep the default
+    }
     return new VoiceServer(udp, endpoints, certificate, options, host);
   }
 
@@ -263,44 +273,55 @@ export class VoiceServer {
   private pump(): void {
     for (;;) {
       const o: ServerOutput = this.core.poll();
-      switch (o.type) {
-        case 'timer':
-          this.setTimer(o.at);
-          return;
-        case 'gateway-dispatch': {
-          for (const m of this.adapters.get(o.userId) ?? []) {
-            const d = o.d as never;
-            setImmediate(() => (o.t === 'VOICE_STATE_UPDATE' ? m.onVoiceStateUpdate(d) : m.onVoiceServerUpdate(d)));
-          }
-          for (const c of this.gatewayClients) if (c.userId === o.userId) sendDispatch(c, o.t, o.d);
-          break;
+      if (o.type === 'timer') return this.setTimer(o.at);
+      this.handleOutput(o);
+    }
+  }
+
+  private handleOutput(o: ServerOutput): void {
+    switch (o.type) {
+      case 'timer':
+        return;
+      case 'gateway-dispatch': {
+        for (const m of this.adapters.get(o.userId) ?? []) {
+          const d = o.d as never;
+          setImmediate(() => (o.t === 'VOICE_STATE_UPDATE' ? m.onVoiceStateUpdate(d) : m.onVoiceServerUpdate(d)));
         }
-        case 'ws-send': {
-          const ws = this.conns.get(o.connId);
-          if (ws && ws.readyState === ws.OPEN && !this.dropped.has(o.connId)) ws.send(o.data);
-          break;
-        }
-        case 'ws-close':
-          this.conns.get(o.connId)?.close(o.code);
-          break;
-        case 'ws-drop':
-          this.dropped.add(o.connId);
-          break;
-        case 'udp-send':
-          this.udp.send(o.data, o.to.port, o.to.address);
-          break;
-        case 'relay':
-          this.options.onRelay?.(o.fromUserId, o.payload);
-          break;
+        for (const c of this.gatewayClients) if (c.userId === o.userId) sendDispatch(c, o.t, o.d);
+        break;
       }
+      case 'ws-send': {
+        const ws = this.conns.get(o.connId);
+        if (ws && ws.readyState === ws.OPEN && !this.dropped.has(o.connId)) ws.send(o.data);
+        break;
+      }
+      case 'ws-close':
+        this.conns.get(o.connId)?.close(o.code);
+        break;
+      case 'ws-drop':
+        this.dropped.add(o.connId);
+        break;
+      case 'udp-send':
+        this.udp.send(o.data, o.to.port, o.to.address);
+        break;
+      case 'relay':
+        this.options.onRelay?.(o.fromUserId, o.payload);
+        break;
     }
   }
 
   private setTimer(at: number | null): void {
+    // Re-arm only when the deadline moved: the relay calls this for every packet.
+    if (at === this.timerAt && (at === null || this.timer !== null)) return;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    this.timerAt = at;
     if (at === null || this.closed) return;
-    this.timer = setTimeout(() => this.input((now) => this.core.handleTimeout(now)), Math.max(0, Math.ceil(at - this.now())));
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.timerAt = null;
+      this.input((now) => this.core.handleTimeout(now));
+    }, Math.max(0, Math.ceil(at - this.now())));
     this.timer.unref();
   }
 }

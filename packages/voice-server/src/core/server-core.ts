@@ -226,7 +226,9 @@ export class VoiceServerCore {
   // ───────────────────────────── UDP ─────────────────────────────
 
   handleUdp(from: UdpAddress, bytes: Uint8Array, now: number): void {
-    this.advance(now);
+    // The hot path: only the clock moves here; deadlines run from handleTimeout (the timer output), so a packet
+    // costs O(1) however many sessions there are.
+    if (now > this.now) this.now = now;
     const kind = classifyDatagram(bytes);
     if (bytes.length === 74 && bytes[1] === 1) {
       const req = decodeIpDiscoveryRequest(bytes);
@@ -274,6 +276,11 @@ export class VoiceServerCore {
 
   poll(): ServerOutput {
     return this.queue.shift() ?? { type: 'timer', at: this.nextDeadline() };
+  }
+
+  /** Outputs queued before the closing `timer` (a UDP input moves no deadline, so a driver may drain just these). */
+  get pendingOutputs(): number {
+    return this.queue.length;
   }
 
   // ───────────────────────────── fault injection ─────────────────────────────
