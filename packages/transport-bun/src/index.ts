@@ -24,8 +24,8 @@ class BunWebSocket implements TransportWebSocket {
     this.ws = new Ctor(url, options.ca ? { tls: { ca: options.ca } } : undefined);
     this.ws.binaryType = 'arraybuffer';
     this.ws.onopen = () => handlers.onOpen();
-    this.ws.onmessage = (e: MessageEvent) => handlers.onMessage(typeof e.data === 'string' ? e.data : new Uint8Array(e.data as ArrayBuffer));
-    this.ws.onclose = (e: CloseEvent) => {
+    this.ws.onmessage = (e: { data: unknown }) => handlers.onMessage(typeof e.data === 'string' ? e.data : new Uint8Array(e.data as ArrayBuffer));
+    this.ws.onclose = (e: { code: number; reason: string }) => {
       if (this.closed) return;
       this.closed = true;
       handlers.onClose(e.code, e.reason);
