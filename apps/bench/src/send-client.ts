@@ -11,7 +11,8 @@ import { nodeProvider } from '@voicewire/crypto-node';
 import { sodiumProvider } from '@voicewire/crypto-sodium';
 import { joinVoiceChannel, type Transport, type VoiceConnection } from '@voicewire/voice';
 import { createNodeTransport } from '@voicewire/transport-node';
-import { TransportCipher, TransportMode, VoiceSession, writeOpusRtpHeader, type CryptoProvider } from '@voicewire/voice-protocol';
+import { TransportCipher, TransportMode, writeOpusRtpHeader, type CryptoProvider } from '@voicewire/voice-protocol';
+import { readySession } from './ready-session.js';
 import { connectGateway } from './gateway-client.js';
 import { benchAll, runtimeName, table } from './harness.js';
 
@@ -84,27 +85,18 @@ for (const p of [sodiumProvider, nodeProvider, nobleProvider] as CryptoProvider[
 {
   const key = new Uint8Array(32).fill(3);
   // AES-256-GCM on both sides: @discordjs/voice's XChaCha receive path cannot load sodium-native 5 on Node.
-  const s = new VoiceSession({ guildId: '1', channelId: '2', userId: '3', crypto: nodeProvider, random: () => 0.5 });
-  // drive a session to ready offline, with a scripted server
-  const out = () => { const o = []; for (let x = s.poll(); x.type !== 'timer'; x = s.poll()) o.push(x); return o; };
-  s.join(0); out();
-  s.handleVoiceStateUpdate({ guild_id: '1', channel_id: '2', user_id: '3', session_id: 's' }, 1);
-  s.handleVoiceServerUpdate({ guild_id: '1', token: 't', endpoint: 'x:1' }, 1);
-  const ws = out().find((o) => o.type === 'ws-connect') as { id: number };
-  s.handleWsOpen(ws.id, 2);
-  s.handleWsMessage(ws.id, JSON.stringify({ op: 2, d: { ssrc: 1, ip: '127.0.0.1', port: 9, modes: ['aead_aes256_gcm_rtpsize'] } }), 3);
-  const udp = out().find((o) => o.type === 'udp-connect') as { id: number };
-  const resp = new Uint8Array(74); resp[1] = 2; resp[3] = 70; resp[7] = 1; resp.set(new TextEncoder().encode('127.0.0.1'), 8); resp[73] = 9;
-  s.handleUdpPacket(udp.id, resp, 4);
-  s.handleWsMessage(ws.id, JSON.stringify({ op: 4, d: { mode: 'aead_aes256_gcm_rtpsize', secret_key: Array.from(key), dave_protocol_version: 0 } }), 5);
-  s.handleWsMessage(ws.id, JSON.stringify({ op: 5, d: { user_id: '42', ssrc: 77, speaking: 1 } }), 6);
+  const { session: s, udpId, wsId } = readySession(nodeProvider, 'aead_aes256_gcm_rtpsize', key);
+  const out = () => {
+    for (let x = s.poll(); x.type !== 'timer'; x = s.poll());
+  };
+  s.handleWsMessage(wsId, JSON.stringify({ op: 5, d: { user_id: '42', ssrc: 77, speaking: 1 } }), 6);
   out();
   const sender = new TransportCipher(nodeProvider, TransportMode.AesGcm, key);
   const packets = Array.from({ length: 1024 }, (_, i) => { const h = new Uint8Array(12); writeOpusRtpHeader(h, 0, i, i * 960, 77); return sender.sealRtp(h, frame, i + 1); });
   let i = 0;
   let t = 10;
   cases.push({ name: 'voicewire session: open + strip + reorder + attribute (crypto-node, AES-GCM)', group: 'recv', fn: () => {
-    s.handleUdpPacket(udp.id, packets[i++ & 1023] as Uint8Array, t++);
+    s.handleUdpPacket(udpId, packets[i++ & 1023] as Uint8Array, t++);
     for (let x = s.poll(); x.type !== 'timer'; x = s.poll());
   } });
   const recvProto = djs.VoiceReceiver.prototype as unknown as { parsePacket(b: Buffer, m: string, n: Buffer, k: Buffer, u: string): Buffer; decrypt: unknown };

@@ -2,6 +2,7 @@
  * An Ogg Opus muxer (RFC 3533, RFC 7845): 20 ms frames in, valid pages out, with OpusHead, OpusTags and
  * granule positions that count 48 kHz samples (pre-skip + 960 per frame).
  */
+import { concatBytes } from '@voicewire/voice-protocol';
 import { oggCrc } from './ogg-crc.js';
 
 export interface OggOpusMuxerOptions {
@@ -109,11 +110,5 @@ export function muxOggOpus(frames: Iterable<Uint8Array>, options: OggOpusMuxerOp
   const pages: Uint8Array[] = [...m.headers()];
   for (const f of frames) pages.push(...m.write(f));
   pages.push(...m.end());
-  const out = new Uint8Array(pages.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of pages) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return concatBytes(pages);
 }

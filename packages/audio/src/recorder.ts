@@ -2,7 +2,7 @@
  * Per-user recording from the receiver: received frames → an Ogg Opus file, with gaps (lost packets, pauses)
  * filled with silence frames by RTP timestamp so the recording keeps real timing; optionally WAV as well.
  */
-import { OPUS_SILENCE_FRAME } from '@voicewire/voice-protocol';
+import { concatBytes as concat, OPUS_SILENCE_FRAME } from '@voicewire/voice-protocol';
 import { OggOpusMuxer } from './ogg-mux.js';
 import { OpusCodec, PCM_FRAME_BYTES, wavFile } from './pcm.js';
 
@@ -66,15 +66,6 @@ export class UserRecorder {
   }
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
 
 /** Records an async stream of received frames until it ends (e.g. `connection.receiver.subscribe(userId)`). */
 export async function recordFrames(frames: AsyncIterable<RecordedFrame>, options: { wav?: boolean } = {}): Promise<RecordingResult> {

@@ -15,11 +15,15 @@ const MODES: readonly TransportMode[] = [
   ...(available.has('chacha20-poly1305') ? [TransportMode.XChaCha] : []),
 ];
 
-function aesGcm(key: KeyObject): AeadCipher {
+type NodeAead = 'aes-256-gcm' | 'chacha20-poly1305';
+
+/** seal/open over one Node AEAD; `prepare(nonce)` gives the key and IV for that nonce. */
+function nodeAead(algorithm: NodeAead, prepare: (nonce: Uint8Array) => { key: KeyObject | Uint8Array; iv: Uint8Array }): AeadCipher {
   return {
     seal(nonce, aad, plaintext, out, offset) {
-      const c = createCipheriv('aes-256-gcm', key, nonce);
-      c.setAAD(aad);
+      const { key, iv } = prepare(nonce);
+      const c = createCipheriv(algorithm as 'aes-256-gcm', key, iv, { authTagLength: TAG });
+      c.setAAD(aad, { plaintextLength: plaintext.length });
       const ct = c.update(plaintext);
       c.final();
       out.set(ct, offset);
@@ -29,8 +33,9 @@ function aesGcm(key: KeyObject): AeadCipher {
     open(nonce, aad, sealed) {
       if (sealed.length < TAG) return null;
       try {
-        const d = createDecipheriv('aes-256-gcm', key, nonce, { authTagLength: TAG });
-        d.setAAD(aad);
+        const { key, iv } = prepare(nonce);
+        const d = createDecipheriv(algorithm as 'aes-256-gcm', key, iv, { authTagLength: TAG });
+        d.setAAD(aad, { plaintextLength: sealed.length - TAG });
         d.setAuthTag(sealed.subarray(sealed.length - TAG));
         const pt = d.update(sealed.subarray(0, sealed.length - TAG));
         d.final();
@@ -42,40 +47,20 @@ function aesGcm(key: KeyObject): AeadCipher {
   };
 }
 
+function aesGcm(key: KeyObject): AeadCipher {
+  return nodeAead('aes-256-gcm', (nonce) => ({ key, iv: nonce }));
+}
+
+/** XChaCha20-Poly1305: HChaCha20 subkey from nonce[0..16), then IETF ChaCha20-Poly1305 with 0x00000000 ‖ nonce[16..24). */
 function xchacha(key: Uint8Array): AeadCipher {
   const words = keyWords(key);
   const subkey = new Uint8Array(32);
   const iv = new Uint8Array(12);
-  const derive = (nonce: Uint8Array): void => {
+  return nodeAead('chacha20-poly1305', (nonce) => {
     hchacha20(words, nonce, subkey);
     iv.set(nonce.subarray(16, 24), 4);
-  };
-  return {
-    seal(nonce, aad, plaintext, out, offset) {
-      derive(nonce);
-      const c = createCipheriv('chacha20-poly1305', subkey, iv, { authTagLength: TAG });
-      c.setAAD(aad, { plaintextLength: plaintext.length });
-      const ct = c.update(plaintext);
-      c.final();
-      out.set(ct, offset);
-      out.set(c.getAuthTag(), offset + ct.length);
-      return ct.length + TAG;
-    },
-    open(nonce, aad, sealed) {
-      if (sealed.length < TAG) return null;
-      try {
-        derive(nonce);
-        const d = createDecipheriv('chacha20-poly1305', subkey, iv, { authTagLength: TAG });
-        d.setAAD(aad, { plaintextLength: sealed.length - TAG });
-        d.setAuthTag(sealed.subarray(sealed.length - TAG));
-        const pt = d.update(sealed.subarray(0, sealed.length - TAG));
-        d.final();
-        return pt;
-      } catch {
-        return null;
-      }
-    },
-  };
+    return { key: subkey, iv };
+  });
 }
 
 export const nodeProvider: CryptoProvider = {

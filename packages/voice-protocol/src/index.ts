@@ -4,7 +4,7 @@
  */
 export * from './result.js';
 export * from './errors.js';
-export { readU16, readU32, writeU16, writeU32, equalBytes, toHex, fromHex } from './bytes.js';
+export { readU16, readU32, writeU16, writeU32, equalBytes, toHex, fromHex, concatBytes } from './bytes.js';
 export * from './gateway/opcodes.js';
 export type * from './gateway/messages.js';
 export { decodeGatewayMessage, decodeGatewayObject, encodeGatewayMessage, gatewayMessageToWire, JSON_OPCODES } from './gateway/codec.js';

@@ -7,7 +7,7 @@
  */
 import { p256 } from '@noble/curves/nist.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { mlsVarintLength, readMlsVarint, writeMlsVarint } from '@voicewire/voice-protocol';
+import { concatBytes as concat, mlsVarintLength, readMlsVarint, writeMlsVarint } from '@voicewire/voice-protocol';
 
 export class MlsParseError extends Error {
   override name = 'MlsParseError';
@@ -63,15 +63,6 @@ class Reader {
   }
 }
 
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
 const u8 = (v: number): Uint8Array => Uint8Array.of(v);
 const u16 = (v: number): Uint8Array => Uint8Array.of(v >>> 8, v & 0xff);
 const u32 = (v: number): Uint8Array => Uint8Array.of(v >>> 24, (v >>> 16) & 0xff, (v >>> 8) & 0xff, v & 0xff);
