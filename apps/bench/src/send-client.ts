@@ -99,6 +99,20 @@ for (const p of [sodiumProvider, nodeProvider, nobleProvider] as CryptoProvider[
     s.handleUdpPacket(udpId, packets[i++ & 1023] as Uint8Array, t++);
     for (let x = s.poll(); x.type !== 'timer'; x = s.poll());
   } });
+  {
+    // voicewire's recommended setup: crypto-sodium, which makes the session choose XChaCha.
+    const { session: x, udpId: xu, wsId: xw } = readySession(sodiumProvider, 'aead_xchacha20_poly1305_rtpsize', key);
+    x.handleWsMessage(xw, JSON.stringify({ op: 5, d: { user_id: '42', ssrc: 77, speaking: 1 } }), 6);
+    for (let o = x.poll(); o.type !== 'timer'; o = x.poll());
+    const xs = new TransportCipher(sodiumProvider, TransportMode.XChaCha, key);
+    const xp = Array.from({ length: 1024 }, (_, n) => { const h = new Uint8Array(12); writeOpusRtpHeader(h, 0, n, n * 960, 77); return xs.sealRtp(h, frame, n + 1); });
+    let k = 0;
+    let tt = 10;
+    cases.push({ name: 'voicewire session: open + strip + reorder + attribute (crypto-sodium, XChaCha)', group: 'recv', fn: () => {
+      x.handleUdpPacket(xu, xp[k++ & 1023] as Uint8Array, tt++);
+      for (let o = x.poll(); o.type !== 'timer'; o = x.poll());
+    } });
+  }
   const recvProto = djs.VoiceReceiver.prototype as unknown as { parsePacket(b: Buffer, m: string, n: Buffer, k: Buffer, u: string): Buffer; decrypt: unknown };
   const recvThis = { decrypt: recvProto.decrypt, voiceConnection: { state: { status: 'signalling' } } };
   const nonce = Buffer.alloc(12);
