@@ -42,7 +42,6 @@ export class VoiceSession {
   private ready: ReadyPayload | null = null;
   private mode: TransportMode | null = null;
   private cipher: TransportCipher | null = null;
-  private daveProtocolVersion = 0;
   private lastSeq = -1;
 
   private readonly heartbeat: Heartbeat;
@@ -416,7 +415,6 @@ export class VoiceSession {
         } catch (e) {
           return this.fail({ code: 'E_BAD_KEY', message: `the crypto provider rejected the session key: ${(e as Error).message}` });
         }
-        this.daveProtocolVersion = m.d.daveProtocolVersion;
         this.connectDeadline = null;
         this.backoff.reset();
         this.setState('ready');
@@ -437,7 +435,7 @@ export class VoiceSession {
         if (this.heartbeat.ack(m.d.t, now)) this.emit({ type: 'stats', stats: this.stats() });
         return;
       case 3:
-        this.sendHeartbeat(now, this.heartbeat.sendNow(now));
+        this.sendHeartbeat(this.heartbeat.sendNow(now));
         return;
       case 5:
         if (m.d.userId === undefined) return;
@@ -508,7 +506,7 @@ export class VoiceSession {
     }
   }
 
-  private sendHeartbeat(_now: number, t: number): void {
+  private sendHeartbeat(t: number): void {
     this.sendJson({ op: 3, d: { t, seqAck: this.lastSeq } });
   }
 
@@ -658,7 +656,7 @@ export class VoiceSession {
     }
     const hb = due(this.heartbeat.deadline()) ? this.heartbeat.due(now) : null;
     if (hb) {
-      if (hb.kind === 'send') this.sendHeartbeat(now, hb.t);
+      if (hb.kind === 'send') this.sendHeartbeat(hb.t);
       else this.scheduleReconnect(now, this.cipher !== null, `no heartbeat ACK for ${this.config.heartbeatMissLimit} heartbeats`);
       return true;
     }
