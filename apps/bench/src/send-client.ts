@@ -12,7 +12,7 @@ import { sodiumProvider } from '@voicewire/crypto-sodium';
 import { joinVoiceChannel, type Transport, type VoiceConnection } from '@voicewire/voice';
 import { createNodeTransport } from '@voicewire/transport-node';
 import { TransportCipher, TransportMode, writeOpusRtpHeader, type CryptoProvider } from '@voicewire/voice-protocol';
-import { readySession } from './ready-session.js';
+import { receiveCase } from './ready-session.js';
 import { connectGateway } from './gateway-client.js';
 import { benchAll, runtimeName, table } from './harness.js';
 
@@ -85,34 +85,11 @@ for (const p of [sodiumProvider, nodeProvider, nobleProvider] as CryptoProvider[
 {
   const key = new Uint8Array(32).fill(3);
   // AES-256-GCM on both sides: @discordjs/voice's XChaCha receive path cannot load sodium-native 5 on Node.
-  const { session: s, udpId, wsId } = readySession(nodeProvider, 'aead_aes256_gcm_rtpsize', key);
-  const out = () => {
-    for (let x = s.poll(); x.type !== 'timer'; x = s.poll());
-  };
-  s.handleWsMessage(wsId, JSON.stringify({ op: 5, d: { user_id: '42', ssrc: 77, speaking: 1 } }), 6);
-  out();
+  cases.push({ name: 'voicewire session: open + strip + reorder + attribute (crypto-node, AES-GCM)', group: 'recv', fn: receiveCase(nodeProvider, 'aead_aes256_gcm_rtpsize', frame, key) });
+  // voicewire's recommended setup: crypto-sodium, which makes the session choose XChaCha.
+  cases.push({ name: 'voicewire session: open + strip + reorder + attribute (crypto-sodium, XChaCha)', group: 'recv', fn: receiveCase(sodiumProvider, 'aead_xchacha20_poly1305_rtpsize', frame, key) });
   const sender = new TransportCipher(nodeProvider, TransportMode.AesGcm, key);
   const packets = Array.from({ length: 1024 }, (_, i) => { const h = new Uint8Array(12); writeOpusRtpHeader(h, 0, i, i * 960, 77); return sender.sealRtp(h, frame, i + 1); });
-  let i = 0;
-  let t = 10;
-  cases.push({ name: 'voicewire session: open + strip + reorder + attribute (crypto-node, AES-GCM)', group: 'recv', fn: () => {
-    s.handleUdpPacket(udpId, packets[i++ & 1023] as Uint8Array, t++);
-    for (let x = s.poll(); x.type !== 'timer'; x = s.poll());
-  } });
-  {
-    // voicewire's recommended setup: crypto-sodium, which makes the session choose XChaCha.
-    const { session: x, udpId: xu, wsId: xw } = readySession(sodiumProvider, 'aead_xchacha20_poly1305_rtpsize', key);
-    x.handleWsMessage(xw, JSON.stringify({ op: 5, d: { user_id: '42', ssrc: 77, speaking: 1 } }), 6);
-    for (let o = x.poll(); o.type !== 'timer'; o = x.poll());
-    const xs = new TransportCipher(sodiumProvider, TransportMode.XChaCha, key);
-    const xp = Array.from({ length: 1024 }, (_, n) => { const h = new Uint8Array(12); writeOpusRtpHeader(h, 0, n, n * 960, 77); return xs.sealRtp(h, frame, n + 1); });
-    let k = 0;
-    let tt = 10;
-    cases.push({ name: 'voicewire session: open + strip + reorder + attribute (crypto-sodium, XChaCha)', group: 'recv', fn: () => {
-      x.handleUdpPacket(xu, xp[k++ & 1023] as Uint8Array, tt++);
-      for (let o = x.poll(); o.type !== 'timer'; o = x.poll());
-    } });
-  }
   const recvProto = djs.VoiceReceiver.prototype as unknown as { parsePacket(b: Buffer, m: string, n: Buffer, k: Buffer, u: string): Buffer; decrypt: unknown };
   const recvThis = { decrypt: recvProto.decrypt, voiceConnection: { state: { status: 'signalling' } } };
   const nonce = Buffer.alloc(12);
