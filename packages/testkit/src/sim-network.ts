@@ -66,9 +66,9 @@ export class SimNetwork {
     this.server = new VoiceServerCore({ random: serverRng.next, crypto: opts.crypto, endpoint: 'voice.local:2048', udp: SERVER_UDP, observeMedia: true, ...opts.server });
   }
 
-  addClient(name: string, config: Omit<VoiceSessionConfig, 'random' | 'wsScheme' | 'userId'> & { userId: string; random?: () => number }): SimClient {
+  addClient(name: string, config: Omit<VoiceSessionConfig, 'random' | 'userId'> & { userId: string; random?: () => number }): SimClient {
     const rng = seededRandom(this.rng.int(1, 2 ** 31));
-    const session = new VoiceSession({ random: rng.next, wsScheme: 'ws', ...config });
+    const session = new VoiceSession({ random: rng.next, ...config });
     const client: SimClient = { name, userId: config.userId, session, events: [], outputTexts: [], timerAt: null };
     this.clients.push(client);
     return client;

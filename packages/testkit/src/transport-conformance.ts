@@ -1,7 +1,9 @@
 /**
  * The conformance suite every Transport runs (ARCHITECTURE.md "one conformance suite per pluggable kind"),
  * against echo fixtures on loopback: text and binary WebSocket frames both ways, server close codes, refused
- * connections, UDP echo including datagrams sent before the socket finished connecting, and idempotent close.
+ * connections, UDP echo including datagrams sent before the socket finished connecting, and idempotent close;
+ * and the failures a hostile or broken server causes, each reported and never thrown: an oversized message
+ * (1009, too-large), an untrusted certificate (tls), a UDP port 0 and an address no socket can connect to.
  * Every wait is bounded.
  */
 /** The Transport shape of @voicewire/voice, declared structurally so testkit does not depend on the driver. */
@@ -15,8 +17,12 @@ export interface TransportUdpSocket {
 }
 export interface Transport {
   readonly name: string;
-  connectWebSocket(url: string, handlers: { onOpen(): void; onMessage(data: string | Uint8Array): void; onClose(code: number, reason: string): void }): TransportWebSocket;
-  connectUdp(host: string, port: number, handlers: { onMessage(data: Uint8Array): void; onError?(error: Error): void }): TransportUdpSocket;
+  connectWebSocket(url: string, handlers: { onOpen(): void; onMessage(data: string | Uint8Array): void; onClose(code: number, reason: string, failure?: SocketFailure): void }): TransportWebSocket;
+  connectUdp(host: string, port: number, handlers: { onMessage(data: Uint8Array): void; onError?(failure: SocketFailure & { readonly fatal: boolean }): void }): TransportUdpSocket;
+}
+export interface SocketFailure {
+  readonly kind: 'tls' | 'too-large' | 'network';
+  readonly message: string;
 }
 import { assert, assertBytes } from './assert.js';
 import type { TestCase } from './crypto-conformance.js';
@@ -26,6 +32,8 @@ export interface EchoFixtures {
   readonly wsUrl: string;
   /** A URL where nothing listens. */
   readonly refusedWsUrl: string;
+  /** A `wss://` echo server whose self-signed certificate the transport under test does not trust. */
+  readonly untrustedWssUrl: string;
   readonly udp: { readonly host: string; readonly port: number };
 }
 
@@ -92,6 +100,38 @@ export function transportConformance(transport: Transport, fixtures: () => EchoF
     });
     assert(code >= 1000, `a refused connection closes with a transport code (1006), got ${code}`);
   });
+
+  add('WebSocket: a message over the size limit closes the socket with 1009 and says so', async () => {
+    const r = await withTimeout<{ code: number; failure?: SocketFailure }>(10_000, 'oversized message', (resolve) => {
+      const ws = transport.connectWebSocket(fixtures().wsUrl, {
+        onOpen: () => ws.send('big:2097152'), // the echo server answers with a 2 MiB text message
+        onMessage: () => resolve({ code: -1 }),
+        onClose: (code, _reason, failure) => resolve(failure ? { code, failure } : { code }),
+      });
+    });
+    assert(r.code !== -1, 'a 2 MiB voice gateway message must not be delivered');
+    assert(r.failure?.kind === 'too-large', `the failure says the message was too large, got ${JSON.stringify(r)}`);
+  });
+
+  add('WebSocket: an untrusted certificate is reported as a TLS failure, not a plain 1006', async () => {
+    const r = await withTimeout<{ code: number; failure?: SocketFailure }>(10_000, 'untrusted certificate', (resolve) => {
+      transport.connectWebSocket(fixtures().untrustedWssUrl, { onOpen: () => resolve({ code: -1 }), onMessage: () => {}, onClose: (code, _r, failure) => resolve(failure ? { code, failure } : { code }) });
+    });
+    assert(r.code !== -1, 'the connection must not open with an untrusted certificate');
+    assert(r.failure?.kind === 'tls', `the failure is classified as tls, got ${JSON.stringify(r)}`);
+    assert(r.failure.message.length > 0, 'the TLS failure carries the cause');
+  });
+
+  for (const [what, host, port] of [['port 0', '127.0.0.1', 0], ['the broadcast address', '255.255.255.255', 9], ['a malformed address', 'not a host!', 9]] as const) {
+    add(`UDP: ${what} is reported as a fatal failure, never thrown`, async () => {
+      const failure = await withTimeout<SocketFailure & { fatal: boolean }>(10_000, `UDP ${what}`, (resolve) => {
+        const udp = transport.connectUdp(host, port, { onMessage: () => {}, onError: (f) => resolve(f) });
+        udp.send(Uint8Array.of(1, 2, 3)); // queued or dropped, never thrown
+      });
+      assert(failure.fatal, `a socket that cannot connect reports fatal: ${JSON.stringify(failure)}`);
+      assert(failure.message.length > 0, 'the failure carries the cause');
+    });
+  }
 
   add('UDP: echoes datagrams, including ones sent before the socket finished connecting', async () => {
     const { host, port } = fixtures().udp;

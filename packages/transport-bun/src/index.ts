@@ -5,80 +5,147 @@
  * burst: measured, then removed.) No protocol logic.
  */
 /// <reference path="./bun.d.ts" />
-import type { Transport, TransportUdpSocket, TransportWebSocket, UdpHandlers, WebSocketHandlers } from '@voicewire/voice';
+import { describeSocketError, MAX_VOICE_GATEWAY_MESSAGE_BYTES, type SocketFailure, type Transport, type TransportUdpSocket, type TransportWebSocket, type UdpHandlers, type WebSocketHandlers } from '@voicewire/voice';
 
 export interface BunTransportOptions {
   /** Extra trusted CA certificate (PEM) for `wss://`, e.g. the local voice server's. */
   readonly ca?: string;
   /** Datagrams queued while the socket is created; more are dropped. */
   readonly udpQueueLimit?: number;
+  /** Largest voice gateway message accepted (bytes); a larger one closes the socket with 1009. Default 1 MiB. */
+  readonly maxMessageBytes?: number;
 }
 
 class BunWebSocket implements TransportWebSocket {
-  private readonly ws: WebSocket;
+  private readonly ws: WebSocket | null = null;
   private closed = false;
+  private failure: SocketFailure | undefined;
 
-  constructor(url: string, handlers: WebSocketHandlers, options: BunTransportOptions) {
-    // Bun's WebSocket takes TLS options as a second argument (a Bun extension to the web API).
-    const Ctor = WebSocket as unknown as new (url: string, options?: unknown) => WebSocket;
-    this.ws = new Ctor(url, options.ca ? { tls: { ca: options.ca } } : undefined);
-    this.ws.binaryType = 'arraybuffer';
-    this.ws.onopen = () => handlers.onOpen();
-    this.ws.onmessage = (e: { data: unknown }) => handlers.onMessage(typeof e.data === 'string' ? e.data : new Uint8Array(e.data as ArrayBuffer));
-    this.ws.onclose = (e: { code: number; reason: string }) => {
+  constructor(url: string, private readonly handlers: WebSocketHandlers, options: BunTransportOptions) {
+    const limit = options.maxMessageBytes ?? MAX_VOICE_GATEWAY_MESSAGE_BYTES;
+    try {
+      // Bun's WebSocket takes TLS options as a second argument (a Bun extension to the web API).
+      const Ctor = WebSocket as unknown as new (url: string, options?: unknown) => WebSocket;
+      this.ws = new Ctor(url, options.ca ? { tls: { ca: options.ca } } : undefined);
+    } catch (e) {
+      this.failure = describeSocketError(e);
+      queueMicrotask(() => this.finish(1006, ''));
+      return;
+    }
+    const ws = this.ws;
+    ws.binaryType = 'arraybuffer';
+    ws.onopen = () => handlers.onOpen();
+    ws.onmessage = (e: { data: unknown }) => {
       if (this.closed) return;
-      this.closed = true;
-      handlers.onClose(e.code, e.reason);
+      const data = typeof e.data === 'string' ? e.data : new Uint8Array(e.data as ArrayBuffer);
+      // Bun's client has no payload limit of its own: drop the socket before anything parses an oversized message.
+      if ((typeof data === 'string' ? data.length : data.byteLength) > limit) {
+        this.failure = { kind: 'too-large', message: `a voice gateway message over ${limit} bytes` };
+        try {
+          ws.close(1009);
+        } catch {
+          // closing anyway
+        }
+        return this.finish(1009, 'message too big');
+      }
+      handlers.onMessage(data);
     };
-    this.ws.onerror = () => {}; // a close event follows
+    ws.onclose = (e: { code: number; reason: string }) => this.finish(e.code, e.reason);
+    ws.onerror = (e: unknown) => {
+      // a close event follows; keep the cause (Bun puts the TLS or network error in `message`)
+      const message = (e as { message?: unknown; error?: unknown })?.message ?? (e as { error?: unknown })?.error;
+      if (message !== undefined && message !== '') this.failure ??= describeSocketError(message instanceof Error ? message : { message: String(message) });
+    };
+  }
+
+  private finish(code: number, reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.handlers.onClose(code, reason, this.failure);
   }
 
   send(data: string | Uint8Array): void {
-    if (this.ws.readyState === WebSocket.OPEN) this.ws.send(data);
+    if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(data);
   }
 
   close(code: number): void {
     if (this.closed) return;
     this.closed = true;
-    if (this.ws.readyState === WebSocket.CONNECTING || this.ws.readyState === WebSocket.OPEN) this.ws.close(code === 1000 || (code >= 3000 && code <= 4999) ? code : 1000);
+    const ws = this.ws;
+    if (ws && (ws.readyState === WebSocket.CONNECTING || ws.readyState === WebSocket.OPEN)) ws.close(code === 1000 || (code >= 3000 && code <= 4999) ? code : 1000);
   }
 }
 
+/** A connected Bun UDP socket. Nothing here throws: a failed connect or send is reported through onError. */
 class BunUdpSocket implements TransportUdpSocket {
   private socket: Bun.ConnectedUdpSocket | null = null;
   private closed = false;
   private queue: Uint8Array[] = [];
 
-  constructor(host: string, port: number, handlers: UdpHandlers, private readonly queueLimit: number) {
-    Bun.udpSocket({
-      connect: { hostname: host, port },
-      socket: {
-        data: (_s, data) => handlers.onMessage(data),
-        error: (_s, error) => handlers.onError?.(error),
-      },
-    }).then(
+  constructor(host: string, port: number, private readonly handlers: UdpHandlers, private readonly queueLimit: number) {
+    if (!Number.isInteger(port) || port < 1 || port > 65535) {
+      queueMicrotask(() => this.report(new RangeError(`UDP port ${port} is outside 1–65535`), true));
+      return;
+    }
+    let pending: Promise<Bun.ConnectedUdpSocket>;
+    try {
+      pending = Bun.udpSocket({
+        connect: { hostname: host, port },
+        socket: {
+          data: (_s, data) => {
+            if (!this.closed) handlers.onMessage(data);
+          },
+          error: (_s, error) => this.report(error, false),
+        },
+      });
+    } catch (e) {
+      queueMicrotask(() => this.report(e, true));
+      return;
+    }
+    pending.then(
       (s) => {
         if (this.closed) return s.close();
         this.socket = s;
-        if (this.queue.length === 1) s.send(this.queue[0] as Uint8Array);
-        else if (this.queue.length > 1) s.sendMany(this.queue);
+        try {
+          if (this.queue.length === 1) s.send(this.queue[0] as Uint8Array);
+          else if (this.queue.length > 1) s.sendMany(this.queue);
+        } catch (e) {
+          this.report(e, false);
+        }
         this.queue = [];
       },
-      (e: Error) => handlers.onError?.(e),
+      (e: unknown) => this.report(e, true),
     );
+  }
+
+  private report(error: unknown, fatal: boolean): void {
+    if (this.closed) return;
+    if (fatal) this.close();
+    this.handlers.onError?.({ ...describeSocketError(error), fatal });
   }
 
   send(data: Uint8Array): void {
     if (this.closed) return;
-    if (this.socket) this.socket.send(data);
-    else if (this.queue.length < this.queueLimit) this.queue.push(data);
+    if (!this.socket) {
+      if (this.queue.length < this.queueLimit) this.queue.push(data);
+      return;
+    }
+    try {
+      this.socket.send(data);
+    } catch (e) {
+      this.report(e, false);
+    }
   }
 
   close(): void {
     if (this.closed) return;
     this.closed = true;
     this.queue = [];
-    this.socket?.close();
+    try {
+      this.socket?.close();
+    } catch {
+      // already closed
+    }
   }
 }
 

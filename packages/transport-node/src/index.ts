@@ -6,7 +6,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import WebSocket from 'ws';
-import type { Transport, TransportUdpSocket, TransportWebSocket, UdpHandlers, WebSocketHandlers } from '@voicewire/voice';
+import { describeSocketError, MAX_VOICE_GATEWAY_MESSAGE_BYTES, type SocketFailure, type Transport, type TransportUdpSocket, type TransportWebSocket, type UdpHandlers, type WebSocketHandlers } from '@voicewire/voice';
 
 export interface NodeTransportOptions {
   /** Extra trusted CA certificates (PEM) for `wss://`, e.g. the local voice server's. */
@@ -15,65 +15,106 @@ export interface NodeTransportOptions {
   readonly handshakeTimeoutMs?: number;
   /** Datagrams queued while the UDP socket connects; more are dropped. */
   readonly udpQueueLimit?: number;
+  /** Largest voice gateway message accepted (bytes); a larger one closes the socket with 1009. Default 1 MiB. */
+  readonly maxMessageBytes?: number;
 }
 
 class NodeWebSocket implements TransportWebSocket {
-  private readonly ws: WebSocket;
+  private readonly ws: WebSocket | null = null;
   private closed = false;
+  private failure: SocketFailure | undefined;
 
-  constructor(url: string, handlers: WebSocketHandlers, options: NodeTransportOptions, secureContext: SecureContext | undefined) {
-    this.ws = new WebSocket(url, {
-      perMessageDeflate: false,
-      handshakeTimeout: options.handshakeTimeoutMs ?? 10_000,
-      // one TLS context for every connection of this transport, not one per connection
-      ...(secureContext ? { secureContext } : {}),
+  constructor(url: string, private readonly handlers: WebSocketHandlers, options: NodeTransportOptions, secureContext: SecureContext | undefined) {
+    try {
+      this.ws = new WebSocket(url, {
+        perMessageDeflate: false,
+        handshakeTimeout: options.handshakeTimeoutMs ?? 10_000,
+        maxPayload: options.maxMessageBytes ?? MAX_VOICE_GATEWAY_MESSAGE_BYTES,
+        // one TLS context for every connection of this transport, not one per connection
+        ...(secureContext ? { secureContext } : {}),
+      });
+    } catch (e) {
+      // e.g. a URL built from a malformed endpoint: reported like any failed connection, never thrown
+      this.failure = describeSocketError(e);
+      queueMicrotask(() => this.finish(1006, ''));
+      return;
+    }
+    const ws = this.ws;
+    ws.binaryType = 'nodebuffer';
+    ws.on('open', () => handlers.onOpen());
+    ws.on('message', (data: Buffer, isBinary: boolean) => handlers.onMessage(isBinary ? data : data.toString('utf8')));
+    ws.on('close', (code: number, reason: Buffer) => this.finish(code, reason.toString('utf8')));
+    // 'error' is always followed by 'close' (1006, or 1009 for an oversized message): keep its cause for it.
+    ws.on('error', (err: Error) => {
+      this.failure ??= describeSocketError(err);
     });
-    this.ws.binaryType = 'nodebuffer';
-    this.ws.on('open', () => handlers.onOpen());
-    this.ws.on('message', (data: Buffer, isBinary: boolean) => handlers.onMessage(isBinary ? data : data.toString('utf8')));
-    this.ws.on('close', (code: number, reason: Buffer) => {
-      if (this.closed) return;
-      this.closed = true;
-      handlers.onClose(code, reason.toString('utf8'));
-    });
-    // 'error' is always followed by 'close' (1006); the listener keeps it from becoming an uncaught exception.
-    this.ws.on('error', () => {});
+  }
+
+  private finish(code: number, reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.handlers.onClose(code, reason, this.failure);
   }
 
   send(data: string | Uint8Array): void {
-    if (this.ws.readyState === WebSocket.OPEN) this.ws.send(data);
+    if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(data);
   }
 
   close(code: number): void {
     if (this.closed) return;
     this.closed = true;
-    if (this.ws.readyState === WebSocket.CONNECTING) this.ws.terminate();
-    else if (this.ws.readyState === WebSocket.OPEN) this.ws.close(code === 1000 || (code >= 3000 && code <= 4999) ? code : 1000);
+    const ws = this.ws;
+    if (!ws) return;
+    if (ws.readyState === WebSocket.CONNECTING) ws.terminate();
+    else if (ws.readyState === WebSocket.OPEN) ws.close(code === 1000 || (code >= 3000 && code <= 4999) ? code : 1000);
   }
 }
 
+/** A connected dgram socket. Nothing here throws: a failed connect, a bad address or a failed send is reported. */
 class NodeUdpSocket implements TransportUdpSocket {
-  private readonly socket: Socket;
+  private socket: Socket | null = null;
   private connected = false;
   private closed = false;
   private queue: Uint8Array[] = [];
 
   constructor(host: string, port: number, private readonly handlers: UdpHandlers, private readonly queueLimit: number) {
-    this.socket = createSocket({ type: isIPv6(host) ? 'udp6' : 'udp4' });
-    this.socket.on('message', (msg: Buffer) => handlers.onMessage(msg));
-    this.socket.on('error', (err: Error) => handlers.onError?.(err));
-    this.socket.connect(port, host, () => {
-      if (this.closed) return;
-      this.connected = true;
-      for (const d of this.queue) this.socket.send(d);
-      this.queue = [];
-    });
+    try {
+      const socket = createSocket({ type: isIPv6(host) ? 'udp6' : 'udp4' });
+      this.socket = socket;
+      socket.on('message', (msg: Buffer) => {
+        if (!this.closed) handlers.onMessage(msg);
+      });
+      socket.on('error', (err: Error) => this.report(err, !this.connected));
+      socket.connect(port, host, (err?: Error) => {
+        if (this.closed) return;
+        if (err) return this.report(err, true);
+        this.connected = true;
+        for (const d of this.queue) this.send(d);
+        this.queue = [];
+      });
+    } catch (e) {
+      // port 0, a malformed address: the caller learns it as a failure, after this constructor returns
+      queueMicrotask(() => this.report(e, true));
+    }
+  }
+
+  private report(error: unknown, fatal: boolean): void {
+    if (this.closed) return;
+    if (fatal) this.close();
+    this.handlers.onError?.({ ...describeSocketError(error), fatal });
   }
 
   send(data: Uint8Array): void {
-    if (this.closed) return;
-    if (this.connected) this.socket.send(data);
-    else if (this.queue.length < this.queueLimit) this.queue.push(data);
+    if (this.closed || !this.socket) return;
+    if (!this.connected) {
+      if (this.queue.length < this.queueLimit) this.queue.push(data);
+      return;
+    }
+    try {
+      this.socket.send(data);
+    } catch (e) {
+      this.report(e, false);
+    }
   }
 
   close(): void {
@@ -81,9 +122,9 @@ class NodeUdpSocket implements TransportUdpSocket {
     this.closed = true;
     this.queue = [];
     try {
-      this.socket.close();
-    } catch (e) {
-      this.handlers.onError?.(e as Error);
+      this.socket?.close();
+    } catch {
+      // already closed
     }
   }
 }

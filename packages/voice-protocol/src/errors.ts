@@ -17,6 +17,10 @@ export type VoiceErrorCode =
   | 'E_CALL_TERMINATED'
   | 'E_CLIENT_BUG'
   | 'E_RECONNECT_EXHAUSTED'
+  | 'E_TLS'
+  | 'E_INSECURE_TRANSPORT'
+  | 'E_DAVE_UNSUPPORTED'
+  | 'E_DAVE_FAILED'
   | 'E_DESTROYED'
   | 'E_ABORTED'
   | 'E_TIMEOUT';

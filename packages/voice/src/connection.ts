@@ -68,9 +68,11 @@ function defaultRandom(): number {
 export class VoiceConnection extends TypedEmitter<VoiceConnectionEvents> {
   readonly guildId: string;
   readonly receiver = new AudioReceiver();
-  private readonly session: VoiceSession;
-  private readonly driver: VoiceDriver;
-  private readonly adapter: DiscordGatewayAdapterImplementerMethods;
+  // True private fields: util.inspect / console.log / JSON.stringify of a connection never reach the session
+  // (tokens are redacted there too), the driver's timer (circular) or the adapter.
+  readonly #session: VoiceSession;
+  readonly #driver: VoiceDriver;
+  readonly #adapter: DiscordGatewayAdapterImplementerMethods;
   private readonly now: () => number;
   private destroyedFlag = false;
   private lastError: VoiceError | null = null;
@@ -79,7 +81,7 @@ export class VoiceConnection extends TypedEmitter<VoiceConnectionEvents> {
     super();
     this.guildId = options.guildId;
     this.now = options.now ?? (() => performance.now());
-    this.session = new VoiceSession({
+    this.#session = new VoiceSession({
       ...options.session,
       guildId: options.guildId,
       channelId: options.channelId,
@@ -90,30 +92,39 @@ export class VoiceConnection extends TypedEmitter<VoiceConnectionEvents> {
       ...(options.e2ee ? { e2ee: options.e2ee } : {}),
       random: options.random ?? defaultRandom,
     });
-    this.driver = new VoiceDriver(this.session, options.transport, {
+    this.#driver = new VoiceDriver(this.#session, options.transport, {
       now: this.now,
-      sendGateway: (payload) => this.adapter.sendPayload(payload),
+      sendGateway: (payload) => this.#adapter.sendPayload(payload),
       onEvent: (e) => this.onSessionEvent(e),
     });
-    this.adapter = options.adapterCreator({
-      onVoiceServerUpdate: (d) => this.driver.input((now) => this.session.handleVoiceServerUpdate(d, now)),
-      onVoiceStateUpdate: (d) => this.driver.input((now) => this.session.handleVoiceStateUpdate(d, now)),
+    this.#adapter = options.adapterCreator({
+      onVoiceServerUpdate: (d) => this.#driver.input((now) => this.#session.handleVoiceServerUpdate(d, now)),
+      onVoiceStateUpdate: (d) => this.#driver.input((now) => this.#session.handleVoiceStateUpdate(d, now)),
       destroy: () => this.destroy(),
     });
-    this.driver.input((now) => this.session.join(now));
+    this.#driver.input((now) => this.#session.join(now));
   }
 
   get state(): SessionStateCode {
-    return this.session.state;
+    return this.#session.state;
+  }
+
+  /** What a bug report needs, without secrets: `JSON.stringify(connection)` and `console.log(connection)` show this. */
+  toJSON(): { guildId: string; state: SessionStateCode; session: ReturnType<VoiceSession['toJSON']>; destroyed: boolean } {
+    return { guildId: this.guildId, state: this.#session.state, session: this.#session.toJSON(), destroyed: this.destroyedFlag };
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return `VoiceConnection ${JSON.stringify(this.toJSON())}`;
   }
 
   get stats(): SessionStats {
-    return this.session.stats();
+    return this.#session.stats();
   }
 
   /** The DAVE voice privacy code of the current epoch (30 digits in groups of 5), '' without DAVE. */
   get privacyCode(): string {
-    return this.session.privacyCode;
+    return this.#session.privacyCode;
   }
 
   /**
@@ -121,9 +132,9 @@ export class VoiceConnection extends TypedEmitter<VoiceConnectionEvents> {
    * or after `timeoutMs` (default 30 s).
    */
   ready(options: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<void> {
-    if (this.session.state === 'ready') return Promise.resolve();
+    if (this.#session.state === 'ready') return Promise.resolve();
     if (this.destroyedFlag) return Promise.reject(new VoiceError('E_DESTROYED', 'the connection was destroyed'));
-    if (this.session.state === 'disconnected') return Promise.reject(this.lastError ?? new VoiceError('E_DISCONNECTED', 'the connection is disconnected; call rejoin()'));
+    if (this.#session.state === 'disconnected') return Promise.reject(this.lastError ?? new VoiceError('E_DISCONNECTED', 'the connection is disconnected; call rejoin()'));
     return new Promise<void>((resolve, reject) => {
       const timeoutMs = options.timeoutMs ?? 30_000;
       const cleanup = (): void => {
@@ -152,7 +163,7 @@ export class VoiceConnection extends TypedEmitter<VoiceConnectionEvents> {
       };
       const timer = setTimeout(() => {
         cleanup();
-        reject(new VoiceError('E_TIMEOUT', `the voice connection was not ready within ${timeoutMs} ms (state: ${this.session.state})`));
+        reject(new VoiceError('E_TIMEOUT', `the voice connection was not ready within ${timeoutMs} ms (state: ${this.#session.state})`));
       }, timeoutMs);
       if (options.signal?.aborted) return onAbort();
       options.signal?.addEventListener('abort', onAbort, { once: true });
@@ -165,19 +176,19 @@ export class VoiceConnection extends TypedEmitter<VoiceConnectionEvents> {
 
   /** Speaking flags for op 5: 1 microphone (default), 2 soundshare, 4 priority. */
   setSpeaking(flags: number): void {
-    this.driver.input((now) => this.session.setSpeaking(flags, now));
+    this.#driver.input((now) => this.#session.setSpeaking(flags, now));
   }
 
   /** Sends one 20 ms Opus frame now. Returns false (and counts a drop) while the connection is not ready. */
   sendOpusFrame(opus: Uint8Array): boolean {
     let sent = false;
-    this.driver.input((now) => (sent = this.session.sendOpusFrame(opus, now)));
+    this.#driver.input((now) => (sent = this.#session.sendOpusFrame(opus, now)));
     return sent;
   }
 
   /** Five silence frames, then speaking 0. */
   stopSpeaking(): void {
-    this.driver.input((now) => this.session.stopSpeaking(now));
+    this.#driver.input((now) => this.#session.stopSpeaking(now));
   }
 
   /**
@@ -220,24 +231,24 @@ export class VoiceConnection extends TypedEmitter<VoiceConnectionEvents> {
   /** Leaves the channel; the connection can `rejoin()` later. */
   disconnect(): void {
     if (this.destroyedFlag) return;
-    this.driver.input((now) => this.session.leave(now));
+    this.#driver.input((now) => this.#session.leave(now));
   }
 
   /** Joins again after a disconnect. */
   rejoin(): void {
     if (this.destroyedFlag) throw new VoiceError('E_DESTROYED', 'the connection was destroyed; call joinVoiceChannel again');
-    this.driver.input((now) => this.session.join(now));
+    this.#driver.input((now) => this.#session.join(now));
   }
 
   /** Leaves, closes every socket and timer, ends every receive subscription. Idempotent. */
   destroy(): void {
     if (this.destroyedFlag) return;
     this.destroyedFlag = true;
-    this.driver.input((now) => this.session.destroy(now));
-    this.driver.release();
+    this.#driver.input((now) => this.#session.destroy(now));
+    this.#driver.release();
     this.receiver.endAll();
     try {
-      this.adapter.destroy();
+      this.#adapter.destroy();
     } catch {
       // the adapter's own cleanup failing must not keep the connection alive
     }

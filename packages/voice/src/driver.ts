@@ -3,7 +3,18 @@
  * keeps exactly one timer, and maps outputs onto a Transport (ARCHITECTURE.md, the sans-IO contract).
  */
 import type { GatewayVoiceStateUpdate, SessionEvent, VoiceSession } from '@voicewire/voice-protocol';
-import type { Transport, TransportUdpSocket, TransportWebSocket } from './transport.js';
+import type { SocketFailure, Transport, TransportUdpSocket, TransportWebSocket, UdpFailure } from './transport.js';
+
+const errorText = (e: unknown): string => String((e as Error)?.message ?? e).slice(0, 200);
+
+/** Closing is best effort: a transport that throws while closing must not stop the rest of the teardown. */
+function quietly(fn: () => void): void {
+  try {
+    fn();
+  } catch {
+    // nothing to report: the socket is gone either way
+  }
+}
 
 export interface DriverHooks {
   sendGateway(payload: GatewayVoiceStateUpdate): boolean;
@@ -65,42 +76,62 @@ export class VoiceDriver {
           break;
         case 'ws-connect': {
           const id = o.id;
-          const ws = this.transport.connectWebSocket(o.url, {
-            onOpen: () => this.input((now) => this.session.handleWsOpen(id, now)),
-            onMessage: (data) => this.input((now) => this.session.handleWsMessage(id, data, now)),
-            onClose: (code) => {
-              this.sockets.delete(id);
-              this.input((now) => this.session.handleWsClose(id, code, now));
-            },
-          });
-          this.sockets.set(id, ws);
+          const onClose = (code: number, _reason: string, failure?: SocketFailure): void => {
+            this.sockets.delete(id);
+            this.input((now) => this.session.handleWsClose(id, code, now, failure));
+          };
+          try {
+            const ws = this.transport.connectWebSocket(o.url, {
+              onOpen: () => this.input((now) => this.session.handleWsOpen(id, now)),
+              onMessage: (data) => this.input((now) => this.session.handleWsMessage(id, data, now)),
+              onClose,
+            });
+            this.sockets.set(id, ws);
+          } catch (e) {
+            // A transport must not throw, but if one does the session hears it as a failed connection.
+            queueMicrotask(() => onClose(1006, '', { kind: 'network', message: `the transport could not open the voice socket: ${errorText(e)}` }));
+          }
           break;
         }
         case 'ws-send':
-          this.sockets.get(o.id)?.send(o.data);
+          try {
+            this.sockets.get(o.id)?.send(o.data);
+          } catch (e) {
+            this.hooks.onEvent({ type: 'warning', code: 'E_WS_SEND', message: `the transport failed to send on the voice socket: ${errorText(e)}` });
+          }
           break;
         case 'ws-close': {
           const ws = this.sockets.get(o.id);
           this.sockets.delete(o.id);
-          ws?.close(o.code);
+          quietly(() => ws?.close(o.code));
           break;
         }
         case 'udp-connect': {
           const id = o.id;
-          const udp = this.transport.connectUdp(o.host, o.port, {
-            onMessage: (data) => this.input((now) => this.session.handleUdpPacket(id, data, now)),
-            onError: (error) => this.hooks.onEvent({ type: 'warning', code: 'E_UDP', message: `UDP socket error: ${error.message}` }),
-          });
-          this.udps.set(id, udp);
+          const onError = (failure: UdpFailure): void => this.input((now) => this.session.handleUdpFailure(id, failure, now));
+          try {
+            const udp = this.transport.connectUdp(o.host, o.port, {
+              onMessage: (data) => this.input((now) => this.session.handleUdpPacket(id, data, now)),
+              onError,
+            });
+            this.udps.set(id, udp);
+          } catch (e) {
+            queueMicrotask(() => onError({ kind: 'network', message: `the transport could not open the UDP socket: ${errorText(e)}`, fatal: true }));
+          }
           break;
         }
         case 'udp-send':
-          this.udps.get(o.id)?.send(o.data);
+          try {
+            this.udps.get(o.id)?.send(o.data);
+          } catch (e) {
+            const id = o.id;
+            queueMicrotask(() => this.input((now) => this.session.handleUdpFailure(id, { kind: 'network', message: errorText(e), fatal: false }, now)));
+          }
           break;
         case 'udp-close': {
           const udp = this.udps.get(o.id);
           this.udps.delete(o.id);
-          udp?.close();
+          quietly(() => udp?.close());
           break;
         }
       }
@@ -123,8 +154,8 @@ export class VoiceDriver {
 
   /** Closes every socket and the timer (used after the session was destroyed). */
   release(): void {
-    for (const ws of this.sockets.values()) ws.close(1000);
-    for (const udp of this.udps.values()) udp.close();
+    for (const ws of this.sockets.values()) quietly(() => ws.close(1000));
+    for (const udp of this.udps.values()) quietly(() => udp.close());
     this.sockets.clear();
     this.udps.clear();
     if (this.timer !== null) clearTimeout(this.timer);

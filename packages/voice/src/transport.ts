@@ -1,13 +1,22 @@
 /**
  * The I/O a voice connection needs, behind one interface so the driver runs on any runtime
  * (`@voicewire/transport-node`, `@voicewire/transport-bun`, or your own). Implementations never throw into
- * the driver for remote events: failures arrive as `onClose(1006, …)` or `onError`.
+ * the driver for remote events: failures arrive as `onClose(code, reason, failure)` or `onError(failure)`.
  */
+import type { SocketFailure } from '@voicewire/voice-protocol';
+
+export type { SocketFailure } from '@voicewire/voice-protocol';
+export { MAX_VOICE_GATEWAY_MESSAGE_BYTES } from '@voicewire/voice-protocol';
+
 export interface WebSocketHandlers {
   onOpen(): void;
   /** Text frames as strings, binary frames as bytes. */
   onMessage(data: string | Uint8Array): void;
-  onClose(code: number, reason: string): void;
+  /**
+   * The socket closed. `failure` says what the transport knows beyond the code: a rejected certificate
+   * (`tls`), a message over the size limit (`too-large`, code 1009), or a network error.
+   */
+  onClose(code: number, reason: string, failure?: SocketFailure): void;
 }
 
 export interface TransportWebSocket {
@@ -15,9 +24,12 @@ export interface TransportWebSocket {
   close(code: number): void;
 }
 
+/** A UDP problem. `fatal`: the socket cannot be used at all (connect failed, bad address, DNS failure). */
+export type UdpFailure = SocketFailure & { readonly fatal: boolean };
+
 export interface UdpHandlers {
   onMessage(data: Uint8Array): void;
-  onError?(error: Error): void;
+  onError?(failure: UdpFailure): void;
 }
 
 export interface TransportUdpSocket {
@@ -30,4 +42,19 @@ export interface Transport {
   readonly name: string;
   connectWebSocket(url: string, handlers: WebSocketHandlers): TransportWebSocket;
   connectUdp(host: string, port: number, handlers: UdpHandlers): TransportUdpSocket;
+}
+
+// Certificate verification failures only: a reset during the handshake is a network error and is retried.
+const TLS_CODES = /^(CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|ERR_TLS_CERT_ALTNAME_INVALID|HOSTNAME_MISMATCH)/;
+const TLS_TEXT = /certificate|self[- ]signed|altname|hostname\/ip does not match/i;
+
+/** Classifies an error a socket library reported (shared by the transports): certificate, oversized message or network. */
+export function describeSocketError(error: unknown): SocketFailure {
+  const e = error as { code?: unknown; message?: unknown } | null;
+  const code = typeof e?.code === 'string' ? e.code : '';
+  const message = typeof e?.message === 'string' && e.message ? e.message : String(error);
+  const text = code && !message.includes(code) ? `${message} (${code})` : message;
+  if (code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' || /max payload size exceeded/i.test(message)) return { kind: 'too-large', message: text };
+  if (TLS_CODES.test(code) || TLS_TEXT.test(message)) return { kind: 'tls', message: text };
+  return { kind: 'network', message: text };
 }

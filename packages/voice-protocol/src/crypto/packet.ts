@@ -10,6 +10,7 @@
  */
 import { decodeRtpHeader, rtpsizeLayout, stripRtpPlaintext, AEAD_TAG_LENGTH, NONCE_SUFFIX_LENGTH, type RtpHeader } from '../rtp/header.js';
 import { decodeRtcpHeader, RTCP_CLEAR_HEADER_LENGTH, type RtcpHeader } from '../rtp/rtcp.js';
+import { readU32 } from '../bytes.js';
 import { fail, ok, type DecodeResult } from '../result.js';
 import { nonceLength, type AeadCipher, type CryptoProvider, type TransportMode } from './provider.js';
 
@@ -17,6 +18,8 @@ export interface OpenedRtp {
   readonly header: RtpHeader;
   /** Opus frame or DAVE frame: padding and extension body removed. */
   readonly payload: Uint8Array;
+  /** The 4-byte nonce suffix as a big-endian u32 (authenticated: it is the AEAD nonce), for replay checks. */
+  readonly nonce: number;
 }
 
 export interface OpenedRtcp {
@@ -102,7 +105,7 @@ export class TransportCipher {
     if (!plain.ok) return plain;
     const payload = stripRtpPlaintext(plain.value, h.value.padding, h.value.extensionLength ?? 0);
     if (!payload.ok) return payload;
-    return ok({ header: h.value, payload: payload.value });
+    return ok({ header: h.value, payload: payload.value, nonce: readU32(packet, packet.length - NONCE_SUFFIX_LENGTH) });
   }
 
   /** Opens an RTCP packet protected with the 8-byte clear header. Never throws. */

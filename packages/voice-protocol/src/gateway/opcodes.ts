@@ -40,3 +40,10 @@ export type VoiceOpcode = (typeof VoiceOpcode)[keyof typeof VoiceOpcode];
 export const BINARY_OPCODES: ReadonlySet<number> = new Set([25, 26, 27, 28, 29, 30]);
 
 export const VOICE_GATEWAY_VERSION = 8;
+
+/**
+ * The largest voice gateway message a client accepts (bytes). The largest real ones are DAVE's MLS welcome and
+ * proposals, a few kilobytes per member: 1 MiB leaves room for any channel, and a server that sends more is
+ * closed with 1009 instead of being parsed.
+ */
+export const MAX_VOICE_GATEWAY_MESSAGE_BYTES = 1 << 20;

@@ -36,6 +36,13 @@ export interface VoiceSessionConfig {
   /** After 4014/4022 or a null endpoint: how long to wait for a new VOICE_SERVER_UPDATE. */
   readonly waitForServerMs?: number;
   readonly keepaliveIntervalMs?: number;
+  /**
+   * Once the server has shown that it answers on UDP (it echoed a keepalive) or a send failed, no inbound datagram
+   * for this long means the UDP path is dead: one warning, then a fresh connection.
+   */
+  readonly udpSilenceTimeoutMs?: number;
+  /** Resumes in a row that do not bring back a live connection (a heartbeat ACK) before a fresh join instead. */
+  readonly maxResumeAttempts?: number;
   readonly reorderDepth?: number;
   readonly reorderWaitMs?: number;
   readonly speakingTimeoutMs?: number;
@@ -60,6 +67,8 @@ export function resolveConfig(c: VoiceSessionConfig): ResolvedConfig {
     maxReconnectAttempts: 5,
     waitForServerMs: 10_000,
     keepaliveIntervalMs: 5_000,
+    udpSilenceTimeoutMs: 15_000,
+    maxResumeAttempts: 2,
     reorderDepth: 6,
     reorderWaitMs: 60,
     speakingTimeoutMs: 250,

@@ -7,7 +7,9 @@
 import type { E2eeProvider, E2eeSession } from '../crypto/e2ee.js';
 import { encodeDaveClientFrame, type DaveServerFrame } from '../dave/binary.js';
 import type { KnownGatewayMessage } from '../gateway/messages.js';
+import { clip } from '../secret.js';
 import { isSilenceFrame } from '../speaking.js';
+import type { TerminalError } from './outputs.js';
 
 /** Seconds plaintext stays accepted after an upgrade transition (§11.8). */
 const UPGRADE_PASSTHROUGH_S = 10;
@@ -19,6 +21,8 @@ export interface DaveHooks {
   userId(): string | undefined;
   channelId(): string;
   recognizedUsers(): readonly string[];
+  /** The E2EE provider failed where the call cannot go on without it (it threw while setting up a session). */
+  fail(error: TerminalError): void;
 }
 
 export interface DaveCounters {
@@ -51,12 +55,26 @@ export class DaveController {
   }
 
   get privacyCode(): string {
-    return this.session?.voicePrivacyCode ?? '';
+    try {
+      return this.session?.voicePrivacyCode ?? '';
+    } catch {
+      return '';
+    }
   }
 
   /** True when outgoing frames are end-to-end encrypted. */
   get active(): boolean {
-    return this.protocolVersion > 0 && this.session !== null && this.session.ready;
+    if (this.protocolVersion === 0 || this.session === null) return false;
+    try {
+      return this.session.ready;
+    } catch {
+      return false;
+    }
+  }
+
+  /** A DAVE version the server may ask for: 1 to the provider's highest. */
+  private supports(version: number): boolean {
+    return version >= 1 && version <= this.maxProtocolVersion;
   }
 
   /** op 4 Session Description. */
@@ -69,7 +87,7 @@ export class DaveController {
     }
     this.protocolVersion = version;
     if (version > 0) this.reinit(version);
-    else this.session?.setPassthroughMode(true);
+    else this.passthrough(true);
   }
 
   /** Binary ops 25, 27, 29, 30. */
@@ -99,9 +117,13 @@ export class DaveController {
 
   /** op 21 */
   onPrepareTransition(d: { protocolVersion: number; transitionId: number }): void {
+    if (d.protocolVersion !== 0 && !this.supports(d.protocolVersion)) {
+      this.hooks.warn('E_DAVE_UNSUPPORTED', `ignored a DAVE transition to protocol version ${d.protocolVersion} (supported: 1–${this.maxProtocolVersion})`);
+      return;
+    }
     this.pending = { transitionId: d.transitionId, protocolVersion: d.protocolVersion };
     if (d.protocolVersion === 0) {
-      this.session?.setPassthroughMode(true); // downgrade: accept plaintext at once
+      this.passthrough(true); // downgrade: accept plaintext at once
       this.plaintextAllowed = true;
     }
     if (d.transitionId === 0) this.execute();
@@ -115,7 +137,12 @@ export class DaveController {
 
   /** op 24: epoch 1 means a new group is being built (also the sole-member reset). */
   onPrepareEpoch(d: { protocolVersion: number; epoch: number }): void {
-    if (d.epoch === 1 && d.protocolVersion > 0 && this.provider) {
+    if (!this.provider) return;
+    if (!this.supports(d.protocolVersion)) {
+      this.hooks.warn('E_DAVE_UNSUPPORTED', `ignored DAVE prepare epoch with protocol version ${d.protocolVersion} (supported: 1–${this.maxProtocolVersion})`);
+      return;
+    }
+    if (d.epoch === 1) {
       this.protocolVersion = d.protocolVersion;
       this.reinit(d.protocolVersion);
     }
@@ -159,22 +186,43 @@ export class DaveController {
 
   /** Drops all DAVE state (fresh join, leave). Resume keeps it (PROTOCOL.md §6). */
   reset(): void {
-    this.session?.destroy?.();
+    try {
+      this.session?.destroy?.();
+    } catch {
+      // a provider failing to release its state must not stop the teardown
+    }
     this.session = null;
     this.pending = null;
     this.protocolVersion = 0;
     this.plaintextAllowed = true;
   }
 
+  /** A new MLS state and key package (op 26). The provider runs on what the server chose: guarded. */
   private reinit(version: number): void {
     const userId = this.hooks.userId();
     if (!this.provider || userId === undefined) return;
-    if (!this.session) this.session = this.provider.createSession(version, userId, this.hooks.channelId());
-    else this.session.reinit(version);
-    // Plaintext from members not yet in the group is accepted until the first transition executes.
-    this.session.setPassthroughMode(true);
+    let keyPackage: Uint8Array;
+    try {
+      if (!this.session) this.session = this.provider.createSession(version, userId, this.hooks.channelId());
+      else this.session.reinit(version);
+      // Plaintext from members not yet in the group is accepted until the first transition executes.
+      this.session.setPassthroughMode(true);
+      keyPackage = this.session.keyPackage();
+    } catch (e) {
+      this.reset();
+      this.hooks.fail({ code: 'E_DAVE_FAILED', message: `the E2EE provider could not start a DAVE protocol ${version} session: ${clip((e as Error)?.message, 160)}` });
+      return;
+    }
     this.plaintextAllowed = true;
-    this.hooks.sendBinary(encodeDaveClientFrame({ op: 26, keyPackage: this.session.keyPackage() }));
+    this.hooks.sendBinary(encodeDaveClientFrame({ op: 26, keyPackage }));
+  }
+
+  private passthrough(enabled: boolean, expirySeconds?: number): void {
+    try {
+      this.session?.setPassthroughMode(enabled, expirySeconds);
+    } catch (e) {
+      this.hooks.warn('E_DAVE_PASSTHROUGH', `DAVE: could not ${enabled ? 'allow' : 'stop'} unencrypted frames: ${clip((e as Error)?.message, 160)}`);
+    }
   }
 
   private groupChange(transitionId: number, process: () => void, what: string): void {
@@ -182,7 +230,7 @@ export class DaveController {
       process();
     } catch (e) {
       this.counters.daveInvalidCommits++;
-      this.hooks.warn('E_DAVE_INVALID_' + what.toUpperCase(), `could not process the DAVE ${what} of transition ${transitionId} (${(e as Error).message}); rejoining the group`);
+      this.hooks.warn('E_DAVE_INVALID_' + what.toUpperCase(), `could not process the DAVE ${what} of transition ${transitionId} (${clip((e as Error)?.message, 160)}); rejoining the group`);
       this.hooks.sendJson({ op: 31, d: { transitionId } });
       this.reinit(this.protocolVersion || 1);
       return;
@@ -199,10 +247,10 @@ export class DaveController {
     this.counters.daveTransitions++;
     this.protocolVersion = p.protocolVersion;
     if (p.protocolVersion === 0) {
-      this.session?.setPassthroughMode(true);
+      this.passthrough(true);
       this.plaintextAllowed = true;
     } else {
-      this.session?.setPassthroughMode(false, UPGRADE_PASSTHROUGH_S);
+      this.passthrough(false, UPGRADE_PASSTHROUGH_S);
       this.plaintextAllowed = false;
     }
   }
@@ -211,7 +259,7 @@ export class DaveController {
     try {
       fn();
     } catch (e) {
-      this.hooks.warn(code, `DAVE: ${(e as Error).message}`);
+      this.hooks.warn(code, `DAVE: ${clip((e as Error)?.message, 160)}`);
     }
   }
 }

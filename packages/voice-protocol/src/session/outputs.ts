@@ -53,6 +53,12 @@ export interface SessionStats {
   readonly malformedMessages: number;
   readonly unknownOpcodes: number;
   readonly heartbeatsMissed: number;
+  /** Packets that opened with a nonce already seen for their SSRC (or far behind it): replays, dropped. */
+  readonly replayDrops: number;
+  /** UDP sends or socket errors reported by the transport. */
+  readonly udpErrors: number;
+  /** Warnings not emitted because the same code was reported too often (see WarningLimiter). */
+  readonly warningsSuppressed: number;
   readonly resumes: number;
   readonly reconnects: number;
   /** DAVE protocol version in use (0 = none). */
@@ -63,6 +69,19 @@ export interface SessionStats {
   readonly davePassthroughFrames: number;
   readonly daveInvalidCommits: number;
   readonly daveTransitions: number;
+}
+
+/**
+ * What a transport knows about why a voice WebSocket closed or a UDP socket failed, beyond the close code (an
+ * input: `handleWsClose(id, code, now, failure)`, `handleUdpFailure(id, failure, now)`). Local knowledge, never
+ * sent by the server.
+ *   tls        the certificate was rejected (self-signed, wrong host, expired): retrying cannot help
+ *   too-large  the server sent a message over the transport's size limit
+ *   network    anything else (refused, reset, DNS, unreachable)
+ */
+export interface SocketFailure {
+  readonly kind: 'tls' | 'too-large' | 'network';
+  readonly message: string;
 }
 
 export interface TerminalError {

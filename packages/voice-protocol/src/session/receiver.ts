@@ -5,6 +5,10 @@
  */
 import { isSilenceFrame, SILENCE_FRAMES_ON_STOP } from '../speaking.js';
 import { ReorderBuffer, type ReorderOutput } from './reorder-buffer.js';
+import { ReplayWindow } from './replay-window.js';
+
+/** Replay windows kept at most (one per SSRC that sent something); the oldest is forgotten first. */
+const MAX_REPLAY_WINDOWS = 256;
 import type { SessionEvent } from './outputs.js';
 
 interface Source {
@@ -38,6 +42,8 @@ export class Receiver {
   framesDelivered = 0;
   /** Packets dropped because their SSRC was never mapped to a user in time (or too many were held). */
   unknownSsrcDrops = 0;
+  private readonly replay = new Map<number, ReplayWindow>();
+  replayDrops = 0;
 
   constructor(private readonly config: ReceiverConfig) {}
 
@@ -85,6 +91,22 @@ export class Receiver {
       return;
     }
     list.push({ sequence, timestamp, payload, at: now });
+  }
+
+  /**
+   * True when `nonce` (the packet's authenticated nonce suffix) is new for `ssrc`; false for a replay, which is
+   * counted. The windows live as long as the session key: a new key means a new Receiver.
+   */
+  acceptNonce(ssrc: number, nonce: number): boolean {
+    let w = this.replay.get(ssrc);
+    if (!w) {
+      if (this.replay.size >= MAX_REPLAY_WINDOWS) this.replay.delete(this.replay.keys().next().value as number);
+      w = new ReplayWindow();
+      this.replay.set(ssrc, w);
+    }
+    if (w.accept(nonce)) return true;
+    this.replayDrops++;
+    return false;
   }
 
   userOf(ssrc: number): string | undefined {

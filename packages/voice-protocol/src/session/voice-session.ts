@@ -13,16 +13,19 @@ import type { KnownGatewayMessage, ReadyPayload, VoiceGatewayMessage } from '../
 import { VOICE_GATEWAY_VERSION } from '../gateway/opcodes.js';
 import { isValidSpeakingFlags } from '../speaking.js';
 import { classifyDatagram } from '../udp/classify.js';
+import { checkUdpEndpoint, isLoopbackHost } from '../udp/address.js';
 import { decodeIpDiscoveryResponse, encodeIpDiscoveryRequest } from '../udp/ip-discovery.js';
-import { encodeUdpKeepalive } from '../udp/keepalive.js';
+import { encodeUdpKeepalive, UDP_KEEPALIVE_LENGTH } from '../udp/keepalive.js';
+import { clip, Secret } from '../secret.js';
 import { Backoff } from './backoff.js';
 import { DaveController } from './dave.js';
 import { resolveConfig, type ResolvedConfig, type VoiceServerUpdateData, type VoiceSessionConfig, type VoiceStateUpdateData } from './config.js';
 import { IpDiscovery } from './discovery.js';
 import { Heartbeat } from './heartbeat.js';
 import { MAX_OPUS_FRAME, MediaSender } from './media-sender.js';
-import type { SessionEvent, SessionOutput, SessionStateCode, SessionStats, TerminalError } from './outputs.js';
+import type { SessionEvent, SessionOutput, SessionStateCode, SessionStats, SocketFailure, TerminalError } from './outputs.js';
 import { Receiver } from './receiver.js';
+import { WarningLimiter } from './warnings.js';
 
 /** Close code the client uses when it drops a socket on its own (heartbeat loss, timeouts). */
 const CLIENT_RECONNECT_CLOSE = 4000;
@@ -34,8 +37,9 @@ export class VoiceSession {
   private head = 0;
   private nextSocketId = 1;
 
-  private voiceState: { sessionId: string; channelId: string | null } | null = null;
-  private server: { token: string; endpoint: string } | null = null;
+  // Secrets (session id, token) are held as Secret: util.inspect and JSON.stringify never show them.
+  private voiceState: { sessionId: Secret; channelId: string | null } | null = null;
+  private server: { token: Secret; endpoint: string } | null = null;
   private wsId: number | null = null;
   private wsResume = false;
   private udpId: number | null = null;
@@ -58,6 +62,14 @@ export class VoiceSession {
   private waitDeadline: number | null = null;
   private keepaliveAt: number | null = null;
   private keepaliveCounter = 0;
+  /** UDP liveness: the last inbound datagram, and since when the server is expected to answer (null: not known). */
+  private udpLastInAt = 0;
+  private udpExpectedSince: number | null = null;
+  /** A UDP error arrived after the last inbound datagram: the path may be dead. */
+  private udpSuspect = false;
+  /** Resume attempts since the connection was last proven live (a heartbeat ACK while ready). */
+  private resumeStreak = 0;
+  private readonly warnings = new WarningLimiter(5, 10_000);
 
   private speakingSent = false;
   private speakingFlags: number;
@@ -77,6 +89,8 @@ export class VoiceSession {
     unknownOpcodes: 0,
     resumes: 0,
     reconnects: 0,
+    replayDrops: 0,
+    udpErrors: 0,
   };
 
   constructor(config: VoiceSessionConfig) {
@@ -99,6 +113,7 @@ export class VoiceSession {
       userId: () => this.userId,
       channelId: () => this.channelId,
       recognizedUsers: () => [...this.receiver.users],
+      fail: (error) => this.fail(error),
     });
     this.receiver = this.newReceiver();
   }
@@ -140,7 +155,18 @@ export class VoiceSession {
       ...this.dave.counters,
       daveProtocolVersion: this.dave.protocolVersion,
       unknownSsrcDrops: this.counters.unknownSsrcDrops + this.receiver.unknownSsrcDrops,
+      replayDrops: this.counters.replayDrops + this.receiver.replayDrops,
+      warningsSuppressed: this.warnings.suppressed,
     };
+  }
+
+  /** A summary without secrets, for logs and bug reports (`JSON.stringify(session)`). */
+  toJSON(): { state: SessionStateCode; guildId: string; channelId: string; endpoint: string | null; mode: string | null } {
+    return { state: this.code, guildId: this.config.guildId, channelId: this.channelId, endpoint: this.server?.endpoint ?? null, mode: this.mode };
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return `VoiceSession ${JSON.stringify(this.toJSON())}`;
   }
 
   private out(o: SessionOutput): void {
@@ -152,7 +178,8 @@ export class VoiceSession {
   };
 
   private warn(code: string, message: string): void {
-    this.emit({ type: 'warning', code, message });
+    const text = this.warnings.admit(code, message, this.now);
+    if (text !== null) this.emit({ type: 'warning', code, message: text });
   }
 
   private setState(to: SessionStateCode): void {
@@ -202,7 +229,8 @@ export class VoiceSession {
     }
     this.tick(now);
     // While the WebSocket resumes, UDP, SSRC, key and mode stay valid (PROTOCOL.md §6): keep sending.
-    const mediaPath = this.code === 'ready' || this.code === 'resuming' || (this.code === 'backoff' && this.pendingReconnect?.resume === true);
+    // Not when a UDP error came after the last inbound datagram: the server may be gone, and true would be a lie.
+    const mediaPath = this.code === 'ready' || (!this.udpSuspect && (this.code === 'resuming' || (this.code === 'backoff' && this.pendingReconnect?.resume === true)));
     if (!mediaPath || !this.cipher || !this.sender || this.udpId === null || !this.ready) {
       this.counters.framesDropped++;
       return false;
@@ -249,6 +277,8 @@ export class VoiceSession {
     if (this.code !== 'idle' && this.code !== 'disconnected') this.leave(now);
     this.teardown(1000);
     this.clearTimers();
+    this.server = null;
+    this.voiceState = null;
     this.setState('destroyed');
   }
 
@@ -257,8 +287,8 @@ export class VoiceSession {
   handleVoiceStateUpdate(d: VoiceStateUpdateData, now: number): void {
     if (this.code === 'destroyed') return;
     this.tick(now);
-    if (typeof d !== 'object' || d === null || typeof d.user_id !== 'string' || typeof d.session_id !== 'string') {
-      this.warn('E_BAD_VOICE_STATE', 'VOICE_STATE_UPDATE without user_id/session_id was ignored');
+    if (typeof d !== 'object' || d === null || typeof d.user_id !== 'string' || typeof d.session_id !== 'string' || (d.channel_id !== null && typeof d.channel_id !== 'string')) {
+      this.warn('E_BAD_VOICE_STATE', 'VOICE_STATE_UPDATE without user_id/session_id or with a malformed channel_id was ignored');
       return;
     }
     if (d.guild_id != null && d.guild_id !== this.config.guildId) return;
@@ -269,15 +299,15 @@ export class VoiceSession {
       this.emit({ type: 'moved', channelId: d.channel_id });
     }
     // A null channel may be transient (PROTOCOL.md §2.4 rule 5): the voice socket's close code decides.
-    this.voiceState = { sessionId: d.session_id, channelId: d.channel_id };
+    this.voiceState = { sessionId: new Secret(d.session_id), channelId: d.channel_id };
     this.maybeConnect(now);
   }
 
   handleVoiceServerUpdate(d: VoiceServerUpdateData, now: number): void {
     if (this.code === 'destroyed') return;
     this.tick(now);
-    if (typeof d !== 'object' || d === null || typeof d.token !== 'string' || d.guild_id !== this.config.guildId) {
-      if (d?.guild_id === this.config.guildId) this.warn('E_BAD_VOICE_SERVER', 'VOICE_SERVER_UPDATE without a token was ignored');
+    if (typeof d !== 'object' || d === null || typeof d.token !== 'string' || d.guild_id !== this.config.guildId || (d.endpoint !== null && typeof d.endpoint !== 'string')) {
+      if (typeof d === 'object' && d?.guild_id === this.config.guildId) this.warn('E_BAD_VOICE_SERVER', 'VOICE_SERVER_UPDATE without a token or with a malformed endpoint was ignored');
       return;
     }
     if (this.code === 'idle' || this.code === 'disconnected') return;
@@ -289,7 +319,7 @@ export class VoiceSession {
       return;
     }
     const connected = this.wsId !== null || this.udpId !== null;
-    this.server = { token: d.token, endpoint: d.endpoint };
+    this.server = { token: new Secret(d.token), endpoint: d.endpoint };
     if (connected || this.code === 'backoff' || this.code === 'waiting-for-server') {
       // New server, new token: tear down and Identify fresh, never resume (§2.4 rule 1).
       this.teardown(1000);
@@ -307,9 +337,9 @@ export class VoiceSession {
     this.tick(now);
     if (!this.server || !this.voiceState || this.userId === undefined) return;
     if (this.wsResume) {
-      this.sendJson({ op: 7, d: { serverId: this.config.guildId, sessionId: this.voiceState.sessionId, token: this.server.token, seqAck: this.lastSeq } });
+      this.sendJson({ op: 7, d: { serverId: this.config.guildId, sessionId: this.voiceState.sessionId.reveal(), token: this.server.token.reveal(), seqAck: this.lastSeq } });
     } else {
-      this.sendJson({ op: 0, d: { serverId: this.config.guildId, userId: this.userId, sessionId: this.voiceState.sessionId, token: this.server.token, maxDaveProtocolVersion: this.dave.maxProtocolVersion } });
+      this.sendJson({ op: 0, d: { serverId: this.config.guildId, userId: this.userId, sessionId: this.voiceState.sessionId.reveal(), token: this.server.token.reveal(), maxDaveProtocolVersion: this.dave.maxProtocolVersion } });
       this.setState('identifying');
     }
   }
@@ -339,16 +369,27 @@ export class VoiceSession {
     this.onMessage(m, now);
   }
 
-  handleWsClose(id: number, code: number, now: number): void {
+  /**
+   * The voice WebSocket closed. `failure` is what the transport knows beyond the code: a rejected certificate
+   * ends the connection at once (retrying cannot succeed), an oversized message starts a fresh connection.
+   */
+  handleWsClose(id: number, code: number, now: number, failure?: SocketFailure): void {
     if (this.code === 'destroyed' || id !== this.wsId) return;
     this.tick(now);
     this.wsId = null;
     this.heartbeat.stop();
+    if (failure?.kind === 'tls') {
+      return this.fail({ code: 'E_TLS', message: `the TLS connection to the voice server ${clip(this.server?.endpoint ?? '')} failed: ${clip(failure.message, 200)}. The certificate was not accepted, so voicewire does not retry; against a local emulator pass its CA (the transport's \`ca\` option)` });
+    }
+    if (failure?.kind === 'too-large') {
+      this.counters.malformedMessages++;
+      return this.scheduleReconnect(now, false, `the voice server sent a message over the size limit (${clip(failure.message, 120)})`);
+    }
     const policy = closeCodePolicy(code);
     const established = this.cipher !== null;
     switch (policy.action) {
       case 'resume':
-        this.scheduleReconnect(now, established, `voice socket closed (${code})`, policy);
+        this.scheduleReconnect(now, established, `voice socket closed (${code})${failure ? `: ${clip(failure.message, 120)}` : ''}`, policy);
         break;
       case 'fresh-join':
         this.scheduleReconnect(now, false, policy.reason, policy);
@@ -369,6 +410,8 @@ export class VoiceSession {
   handleUdpPacket(id: number, bytes: Uint8Array, now: number): void {
     if (this.code === 'destroyed' || id !== this.udpId) return;
     this.tick(now);
+    this.udpLastInAt = now;
+    this.udpSuspect = false;
     switch (classifyDatagram(bytes)) {
       case 'ip-discovery':
         this.onDiscoveryResponse(bytes, now);
@@ -380,8 +423,25 @@ export class VoiceSession {
         this.onRtp(bytes, now);
         return;
       default:
+        // A keepalive echo shows the server answers on UDP: from now on its silence means a dead path.
+        if (bytes.length === UDP_KEEPALIVE_LENGTH && this.udpExpectedSince === null) this.udpExpectedSince = now;
         this.counters.otherDatagrams++;
     }
+  }
+
+  /**
+   * The transport reports a UDP problem. `fatal`: the socket cannot be used (connect failed, bad address, DNS):
+   * the session connects again from scratch. Otherwise (e.g. a refused send) it is counted, warned about at a
+   * bounded rate, and the server's silence from now on counts as a dead path.
+   */
+  handleUdpFailure(id: number, failure: SocketFailure & { readonly fatal: boolean }, now: number): void {
+    if (this.code === 'destroyed' || id !== this.udpId) return;
+    this.tick(now);
+    this.counters.udpErrors++;
+    if (failure.fatal) return this.scheduleReconnect(now, false, `the UDP socket to the voice server failed: ${clip(failure.message, 160)}`);
+    this.warn('E_UDP', `UDP: ${clip(failure.message, 160)}`);
+    this.udpSuspect = true;
+    if (this.udpExpectedSince === null) this.udpExpectedSince = now;
   }
 
   handleTimeout(now: number): void {
@@ -398,25 +458,32 @@ export class VoiceSession {
         return;
       case 2:
         if (this.code !== 'identifying') return this.warn('E_UNEXPECTED', `Ready received while ${this.code}; ignored`);
+        const udp = checkUdpEndpoint(m.d.ip, m.d.port);
+        if (!udp.ok) return this.scheduleReconnect(now, false, `the voice server sent an unusable Ready: ${udp.reason}`);
         this.ready = m.d;
         this.sender = new MediaSender(this.config.random, m.d.ssrc);
         this.udpId = this.nextSocketId++;
         this.out({ type: 'udp-connect', id: this.udpId, host: m.d.ip, port: m.d.port });
         this.keepaliveAt = now + this.config.keepaliveIntervalMs;
+        this.udpLastInAt = now;
+        this.udpExpectedSince = null;
+        this.udpSuspect = false;
         this.discovery.start(now);
         this.setState('discovering');
         this.tick(now);
         return;
       case 4: {
         if (this.code !== 'selecting-protocol') return this.warn('E_UNEXPECTED', `Session Description received while ${this.code}; ignored`);
-        if (m.d.mode !== this.mode) return this.fail({ code: 'E_NO_COMMON_MODE', message: `the server chose encryption mode ${m.d.mode}, not the selected ${String(this.mode)}` });
+        if (m.d.mode !== this.mode) return this.fail({ code: 'E_NO_COMMON_MODE', message: `the server chose encryption mode ${clip(m.d.mode)}, not the selected ${String(this.mode)}` });
+        if (m.d.daveProtocolVersion > this.dave.maxProtocolVersion && this.dave.maxProtocolVersion > 0) {
+          return this.fail({ code: 'E_DAVE_UNSUPPORTED', message: `the server chose DAVE protocol version ${m.d.daveProtocolVersion}, but Identify offered at most ${this.dave.maxProtocolVersion} (the E2EE provider's highest); the server broke the negotiation` });
+        }
         try {
           this.cipher = new TransportCipher(this.config.crypto, this.mode, m.d.secretKey);
         } catch (e) {
-          return this.fail({ code: 'E_BAD_KEY', message: `the crypto provider rejected the session key: ${(e as Error).message}` });
+          return this.fail({ code: 'E_BAD_KEY', message: `the crypto provider rejected the session key: ${clip((e as Error)?.message, 160)}` });
         }
         this.connectDeadline = null;
-        this.backoff.reset();
         this.setState('ready');
         this.emit({ type: 'ready', ssrc: this.ready?.ssrc ?? 0, mode: m.d.mode, daveProtocolVersion: m.d.daveProtocolVersion });
         this.dave.onSessionDescription(m.d.daveProtocolVersion);
@@ -427,12 +494,18 @@ export class VoiceSession {
         this.connectDeadline = null;
         this.speakingSent = false; // op 5 again before the next packet (§6 step 3)
         this.counters.resumes++;
-        this.backoff.reset();
         this.setState('ready');
         this.emit({ type: 'resumed' });
         return;
       case 6:
-        if (this.heartbeat.ack(m.d.t, now)) this.emit({ type: 'stats', stats: this.stats() });
+        if (!this.heartbeat.ack(m.d.t, now)) return;
+        // The connection is proven live only now: a server that accepts Resume but never ACKs must not reset
+        // the reconnect budget on every resume (that would loop forever).
+        if (this.code === 'ready') {
+          this.backoff.reset();
+          this.resumeStreak = 0;
+        }
+        this.emit({ type: 'stats', stats: this.stats() });
         return;
       case 3:
         this.sendHeartbeat(this.heartbeat.sendNow(now));
@@ -500,6 +573,7 @@ export class VoiceSession {
       return;
     }
     const { ssrc, sequence, timestamp } = opened.value.header;
+    if (!this.receiver.acceptNonce(ssrc, opened.value.nonce)) return; // a replay: counted by the receiver
     if (!this.receiver.push(ssrc, sequence, timestamp, opened.value.payload, now, this.emit)) {
       // op 5 for this SSRC may still be on its way over the WebSocket: hold briefly (PROTOCOL.md §11.9).
       this.receiver.holdUnmapped(ssrc, sequence, timestamp, opened.value.payload, now);
@@ -528,6 +602,9 @@ export class VoiceSession {
 
   private openWs(now: number, resume: boolean): void {
     if (!this.server) return;
+    if (this.config.wsScheme === 'ws' && !isLoopbackHost(hostOf(this.server.endpoint))) {
+      return this.fail({ code: 'E_INSECURE_TRANSPORT', message: `wsScheme 'ws' (no TLS) is only allowed for a voice server on this machine (127.0.0.1, ::1, localhost), not ${clip(this.server.endpoint)}; the voice token would travel in the clear` });
+    }
     this.wsId = this.nextSocketId++;
     this.wsResume = resume;
     if (!resume) this.lastSeq = -1;
@@ -538,6 +615,13 @@ export class VoiceSession {
 
   private scheduleReconnect(now: number, resume: boolean, reason: string, policy?: CloseCodeInfo): void {
     this.counters.reconnects++;
+    // Resumes that never bring back a live connection fall back to a fresh join (the server may be gone).
+    if (resume && this.resumeStreak >= this.config.maxResumeAttempts) {
+      resume = false;
+      reason = `${reason}; ${this.resumeStreak} resumes did not restore the connection, joining fresh`;
+    }
+    if (resume) this.resumeStreak++;
+    else this.resumeStreak = 0;
     if (!resume) this.teardown(1000);
     else if (this.wsId !== null) {
       this.out({ type: 'ws-close', id: this.wsId, code: CLIENT_RECONNECT_CLOSE });
@@ -598,7 +682,11 @@ export class VoiceSession {
     this.speakingSent = false;
     this.keepaliveAt = null;
     this.connectDeadline = null;
+    this.udpExpectedSince = null;
+    this.udpSuspect = false;
     this.dave.reset();
+    this.counters.unknownSsrcDrops += this.receiver.unknownSsrcDrops;
+    this.counters.replayDrops += this.receiver.replayDrops;
     this.receiver = this.newReceiver();
   }
 
@@ -609,6 +697,12 @@ export class VoiceSession {
     this.keepaliveAt = null;
     this.pendingReconnect = null;
     this.backoff.cancel();
+  }
+
+  /** When a silent UDP path counts as dead: only while ready and once the server is known to answer. */
+  private udpSilenceDeadline(): number | null {
+    if (this.udpExpectedSince === null || this.udpId === null || this.code !== 'ready') return null;
+    return Math.max(this.udpLastInAt, this.udpExpectedSince) + this.config.udpSilenceTimeoutMs;
   }
 
   private newReceiver(): Receiver {
@@ -666,6 +760,13 @@ export class VoiceSession {
       else if (disc === 'failed') this.scheduleReconnect(now, false, `no IP discovery answer after ${this.config.ipDiscoveryAttempts} tries`);
       return true;
     }
+    if (due(this.udpSilenceDeadline())) {
+      const silentMs = Math.round(now - Math.max(this.udpLastInAt, this.udpExpectedSince as number));
+      this.udpExpectedSince = null;
+      this.warn('E_UDP_SILENT', `nothing arrived on the UDP path for ${silentMs} ms although the voice server answers on it; reconnecting`);
+      this.scheduleReconnect(now, false, `the UDP path went silent for ${silentMs} ms`);
+      return true;
+    }
     if (due(this.keepaliveAt) && this.udpId !== null) {
       this.out({ type: 'udp-send', id: this.udpId, data: encodeUdpKeepalive(this.keepaliveCounter++) });
       this.keepaliveAt = (this.keepaliveAt as number) + this.config.keepaliveIntervalMs;
@@ -693,11 +794,19 @@ export class VoiceSession {
       earliest(earliest(this.joinDeadline, this.waitDeadline), earliest(this.backoff.deadline(), this.connectDeadline)),
       earliest(
         earliest(this.heartbeat.deadline(), this.discovery.deadline()),
-        earliest(earliest(this.udpId !== null ? this.keepaliveAt : null, this.code === 'ready' ? (this.sender?.deadline() ?? null) : null), this.receiver.deadline()),
+        earliest(earliest(this.udpId !== null ? this.keepaliveAt : null, this.code === 'ready' ? (this.sender?.deadline() ?? null) : null), earliest(this.receiver.deadline(), this.udpSilenceDeadline())),
       ),
     );
     return min === null ? null : Math.max(min, this.now);
   }
+}
+
+/** The host part of `host:port` or `[v6]:port`. */
+function hostOf(endpoint: string): string {
+  const v6 = /^\[([^\]]*)\]/.exec(endpoint);
+  if (v6) return v6[1] as string;
+  const i = endpoint.lastIndexOf(':');
+  return i > 0 && endpoint.indexOf(':') === i ? endpoint.slice(0, i) : endpoint;
 }
 
 function earliest(a: number | null, b: number | null): number | null {
