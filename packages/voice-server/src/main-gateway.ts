@@ -28,19 +28,26 @@ export function sendDispatch(c: GatewayClient, t: string, d: unknown): void {
 
 /** Handles one main-gateway message. `onVoiceState` receives op 4 once the client has identified. */
 export function handleGatewayMessage(c: GatewayClient, text: string, sessionId: string, resumeUrl: string, onVoiceState: (userId: string, d: { guild_id: string; channel_id: string | null; self_mute?: boolean; self_deaf?: boolean }) => void): void {
-  let m: { op?: unknown; d?: Record<string, unknown> };
+  let parsed: unknown;
   try {
-    m = JSON.parse(text);
+    parsed = JSON.parse(text);
   } catch {
     c.socket.close(4002, 'Decode error');
     return;
   }
+  // Any JSON value can arrive (null, a number, an array): only an object with an op is a message.
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    c.socket.close(4002, 'Decode error');
+    return;
+  }
+  const m = parsed as { op?: unknown; d?: unknown };
+  const d = typeof m.d === 'object' && m.d !== null ? (m.d as Record<string, unknown>) : undefined;
   switch (m.op) {
     case 1:
       c.socket.send(JSON.stringify({ op: 11, d: null, s: null, t: null }));
       return;
     case 2: {
-      const token = m.d?.token;
+      const token = d?.token;
       if (typeof token !== 'string' || token.length === 0) return c.socket.close(4004, 'Authentication failed');
       c.userId = userIdForToken(token);
       sendDispatch(c, 'READY', { v: 10, user: { id: c.userId, username: `bot-${c.userId.slice(-4)}`, bot: true, discriminator: '0' }, session_id: sessionId, resume_gateway_url: resumeUrl, guilds: [], application: { id: c.userId, flags: 0 } });
@@ -48,7 +55,6 @@ export function handleGatewayMessage(c: GatewayClient, text: string, sessionId: 
     }
     case 4: {
       if (!c.userId) return c.socket.close(4003, 'Not authenticated');
-      const d = m.d as { guild_id?: unknown; channel_id?: unknown; self_mute?: boolean; self_deaf?: boolean } | undefined;
       if (!d || typeof d.guild_id !== 'string' || (d.channel_id !== null && typeof d.channel_id !== 'string')) return c.socket.close(4002, 'Decode error');
       onVoiceState(c.userId, { guild_id: d.guild_id, channel_id: d.channel_id as string | null, self_mute: !!d.self_mute, self_deaf: !!d.self_deaf });
       return;

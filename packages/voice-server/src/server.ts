@@ -3,6 +3,7 @@
  * wss (certificate generated at start; plain ws as an option), the main-gateway subset at `/gateway`, and the
  * UDP relay over dgram. A second voice endpoint exists so that server migrations can be exercised.
  */
+import { randomBytes, randomInt } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
 import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
@@ -49,8 +50,9 @@ export class VoiceServer {
   readonly certificate: LocalCertificate | null;
   readonly udpPort: number;
   private readonly endpoints: Endpoint[];
-  private readonly voiceWss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
-  private readonly gatewayWss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
+  // Voice and main gateway messages are small: a client that sends more than 1 MiB is closed (1009), not parsed.
+  private readonly voiceWss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 1 << 20 });
+  private readonly gatewayWss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 1 << 20 });
   private readonly conns = new Map<number, WebSocket>();
   private readonly dropped = new Set<number>();
   private readonly adapters = new Map<string, Set<{ onVoiceServerUpdate(d: never): void; onVoiceStateUpdate(d: never): void }>>();
@@ -71,7 +73,8 @@ export class VoiceServer {
     this.certificate = certificate;
     this.udpPort = (udp.address() as { port: number }).port;
     this.core = new VoiceServerCore({
-      random: options.random ?? Math.random,
+      // Tokens, session ids, SSRCs and keys from a cryptographic source unless a test seeds its own.
+      random: options.random ?? secureRandom,
       // Discord always offers both modes: use node:crypto where it has both (Node), else pure JS (e.g. Bun).
       crypto: options.crypto ?? (nodeProvider.modes.length === 2 ? nodeProvider : nobleProvider),
       endpoint: this.endpoint,
@@ -178,6 +181,9 @@ export class VoiceServer {
   setAcking(userId: string, acking: boolean): void {
     this.input(() => this.core.setAcking(userId, acking));
   }
+  setUdpSilent(userId: string, silent: boolean): void {
+    this.input(() => this.core.setUdpSilent(userId, silent));
+  }
   setChannelFull(channelId: string, full: boolean): void {
     this.core.setChannelFull(channelId, full);
   }
@@ -227,7 +233,13 @@ export class VoiceServer {
   }
 
   private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    const url = new URL(req.url ?? '/', 'http://x');
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://x');
+    } catch {
+      socket.destroy();
+      return;
+    }
     if (url.pathname === '/gateway') {
       this.gatewayWss.handleUpgrade(req, socket, head, (ws) => this.gatewayWss.emit('connection', ws, req));
       return;
@@ -262,7 +274,7 @@ export class VoiceServer {
     const client: GatewayClient = { socket: ws, userId: null, seq: 0 };
     this.gatewayClients.add(client);
     ws.send(JSON.stringify({ op: 10, d: { heartbeat_interval: 41_250 }, s: null, t: null }));
-    const sessionId = Math.random().toString(16).slice(2);
+    const sessionId = randomBytes(16).toString('hex');
     ws.on('message', (data: Buffer) =>
       handleGatewayMessage(client, data.toString('utf8'), sessionId, this.gatewayUrl, (userId, d) => this.input((now) => this.core.handleGatewayVoiceStateUpdate(userId, d, now))),
     );
@@ -302,7 +314,11 @@ export class VoiceServer {
         this.dropped.add(o.connId);
         break;
       case 'udp-send':
-        this.udp.send(o.data, o.to.port, o.to.address);
+        try {
+          this.udp.send(o.data, o.to.port, o.to.address);
+        } catch {
+          // an address a client sent (Select Protocol) that no socket can reach: that client gets nothing
+        }
         break;
       case 'relay':
         this.options.onRelay?.(o.fromUserId, o.payload);
@@ -324,6 +340,11 @@ export class VoiceServer {
     }, Math.max(0, Math.ceil(at - this.now())));
     this.timer.unref();
   }
+}
+
+/** Uniform in [0, 1) from the operating system's CSPRNG (48 random bits). */
+function secureRandom(): number {
+  return randomInt(0, 2 ** 48 - 1) / 2 ** 48;
 }
 
 export function startVoiceServer(options: VoiceServerOptions = {}): Promise<VoiceServer> {

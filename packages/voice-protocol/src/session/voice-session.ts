@@ -306,7 +306,7 @@ export class VoiceSession {
   handleVoiceServerUpdate(d: VoiceServerUpdateData, now: number): void {
     if (this.code === 'destroyed') return;
     this.tick(now);
-    if (typeof d !== 'object' || d === null || typeof d.token !== 'string' || d.guild_id !== this.config.guildId || (d.endpoint !== null && typeof d.endpoint !== 'string')) {
+    if (typeof d !== 'object' || d === null || typeof d.token !== 'string' || d.guild_id !== this.config.guildId || (d.endpoint !== null && !isEndpoint(d.endpoint))) {
       if (typeof d === 'object' && d?.guild_id === this.config.guildId) this.warn('E_BAD_VOICE_SERVER', 'VOICE_SERVER_UPDATE without a token or with a malformed endpoint was ignored');
       return;
     }
@@ -799,6 +799,11 @@ export class VoiceSession {
     );
     return min === null ? null : Math.max(min, this.now);
   }
+}
+
+/** A voice endpoint as VOICE_SERVER_UPDATE carries it: `host`, `host:port` or `[v6]:port`, nothing that breaks a URL. */
+function isEndpoint(e: unknown): e is string {
+  return typeof e === 'string' && e.length > 0 && e.length <= 255 && /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?$/.test(e);
 }
 
 /** The host part of `host:port` or `[v6]:port`. */

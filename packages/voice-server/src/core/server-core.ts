@@ -5,6 +5,7 @@
  * the sender's key and seals it again for every listener with the listener's key and nonce counter.
  */
 import {
+  checkUdpEndpoint,
   classifyDatagram,
   decodeDaveClientFrame,
   decodeGatewayMessage,
@@ -27,6 +28,11 @@ interface Conn {
   session: ServerSession | null;
   dropped: boolean;
   lastHeartbeatAt: number;
+  readonly openedAt: number;
+  /** Messages in the current rate-limit window, and when it started. */
+  windowStart: number;
+  messages: number;
+  heartbeats: number;
 }
 
 interface ServerSession {
@@ -50,6 +56,8 @@ interface ServerSession {
   packetsRelayedIn: number;
   /** DAVE negotiated for this session (protocol version 1). */
   dave: boolean;
+  /** Fault injection: the UDP path is a black hole both ways. */
+  udpSilent: boolean;
 }
 
 interface Pending {
@@ -78,11 +86,13 @@ export class VoiceServerCore {
   private readonly daveOff = new Set<string>();
   private readonly daveOn = new Set<string>();
   private readonly daveChannels = new Map<string, DaveChannel>();
+  /** "address|port" → the session whose IP discovery came from there (keepalive echoes go back only to those). */
+  private readonly byUdpSource = new Map<string, ServerSession>();
   private readonly daveKey: ExternalSenderKey;
   private readonly externalSender: Uint8Array;
   private nextConn = 1;
   private now = 0;
-  readonly stats = { relayedPackets: 0, droppedPackets: 0, decryptFailures: 0 };
+  readonly stats = { relayedPackets: 0, droppedPackets: 0, decryptFailures: 0, spoofedDiscoveries: 0, keepalivesEchoed: 0, rateLimited: 0, identifyTimeouts: 0 };
 
   constructor(config: VoiceServerCoreConfig) {
     const heartbeatIntervalMs = config.heartbeatIntervalMs ?? 13_750;
@@ -94,6 +104,9 @@ export class VoiceServerCore {
       observeMedia: false,
       daveByDefault: true,
       daveTransitionTimeoutMs: 2_000,
+      identifyTimeoutMs: 10_000,
+      rateLimit: { windowMs: 60_000, messages: 120 },
+      echoKeepalives: true,
       ...config,
       modes: config.modes ?? config.crypto.modes,
     };
@@ -154,7 +167,7 @@ export class VoiceServerCore {
   /** A new voice WebSocket connection: returns its id for later inputs; Hello goes out at once. */
   handleWsOpen(now: number): number {
     this.advance(now);
-    const conn: Conn = { id: this.nextConn++, session: null, dropped: false, lastHeartbeatAt: now };
+    const conn: Conn = { id: this.nextConn++, session: null, dropped: false, lastHeartbeatAt: now, openedAt: now, windowStart: now, messages: 0, heartbeats: 0 };
     this.conns.set(conn.id, conn);
     this.sendTo(conn, { op: 8, d: { heartbeatInterval: this.cfg.heartbeatIntervalMs, v: 8 } });
     return conn.id;
@@ -164,6 +177,7 @@ export class VoiceServerCore {
     this.advance(now);
     const conn = this.conns.get(connId);
     if (!conn || conn.dropped) return;
+    if (this.overRateLimit(conn, data, now)) return;
     if (typeof data !== 'string') return this.onBinary(conn, data);
     const r = decodeGatewayMessage(data);
     if (!r.ok) return this.closeConn(conn, 4002);
@@ -183,6 +197,7 @@ export class VoiceServerCore {
         if (!s) return this.closeConn(conn, 4003);
         if (m.d.protocol !== 'udp') return this.closeConn(conn, 4012);
         if (!(this.cfg.modes as readonly string[]).includes(m.d.mode)) return this.closeConn(conn, 4016);
+        if (!checkUdpEndpoint(m.d.address, m.d.port).ok) return this.closeConn(conn, 4020); // nowhere to send media
         const mode = m.d.mode as TransportMode;
         const key = this.randomBytes(32);
         s.cipher = new TransportCipher(this.cfg.crypto, mode, key);
@@ -234,18 +249,36 @@ export class VoiceServerCore {
       const req = decodeIpDiscoveryRequest(bytes);
       if (!req.ok) return;
       const s = this.sessionBySsrc(req.value.ssrc);
-      if (!s) return;
+      if (!s || s.udpSilent) return;
+      // The UDP address is bound once per session, to the socket that discovered first: a spoofed request with
+      // someone else's SSRC must not re-route their audio.
+      if (s.udpSource && (s.udpSource.address !== from.address || s.udpSource.port !== from.port)) {
+        this.stats.spoofedDiscoveries++;
+        return;
+      }
       s.udpSource = { address: from.address, port: from.port };
+      this.byUdpSource.set(`${from.address}|${from.port}`, s);
       this.queue.push({ type: 'udp-send', to: from, data: encodeIpDiscoveryResponse({ ssrc: req.value.ssrc, address: from.address, port: from.port }) });
       return;
     }
-    if (kind !== 'rtp-opus') return; // keepalives, RTCP: accepted, not relayed
+    if (kind !== 'rtp-opus') {
+      // Keepalives are echoed to the session that owns the address (Discord used to; clients use the echo to
+      // tell a live UDP path from a dead one). RTCP is accepted, not relayed.
+      if (bytes.length === 8 && this.cfg.echoKeepalives) {
+        const owner = this.byUdpSource.get(`${from.address}|${from.port}`);
+        if (owner && !owner.udpSilent) {
+          this.stats.keepalivesEchoed++;
+          this.queue.push({ type: 'udp-send', to: from, data: bytes.slice() });
+        }
+      }
+      return;
+    }
     const s = this.sessionBySsrc(readU32(bytes, 8));
-    if (!s || !s.cipher || !s.udpSource || s.udpSource.address !== from.address || s.udpSource.port !== from.port) {
+    if (!s || !s.cipher || !s.udpSource || s.udpSilent || s.udpSource.address !== from.address || s.udpSource.port !== from.port) {
       this.stats.droppedPackets++;
       return;
     }
-    const listeners = this.channelPeers(s).filter((l) => l.cipher && l.udpDest);
+    const listeners = this.channelPeers(s).filter((l) => l.cipher && l.udpDest && !l.udpSilent);
     if (listeners.length === 0 && !this.cfg.observeMedia) {
       s.packetsRelayedIn++; // nobody to relay to: an SFU does not need to open it
       return;
@@ -304,6 +337,11 @@ export class VoiceServerCore {
       this.conns.delete(s.conn.id);
       this.detach(s.conn, this.now);
     }
+  }
+
+  /** The user's UDP path becomes a black hole both ways (or works again): nothing arrives, nothing is echoed. */
+  setUdpSilent(userId: string, silent: boolean): void {
+    for (const s of this.sessions.values()) if (s.userId === userId) s.udpSilent = silent;
   }
 
   /** Stop (or resume) answering the user's heartbeats. */
@@ -379,6 +417,7 @@ export class VoiceServerCore {
       acking: true,
       packetsRelayedIn: 0,
       dave,
+      udpSilent: false,
     };
     conn.session = s;
     conn.lastHeartbeatAt = now;
@@ -456,6 +495,10 @@ export class VoiceServerCore {
   private removeSession(s: ServerSession): void {
     if (this.sessions.get(this.sessionKey(s.userId, s.guildId)) !== s) return;
     this.sessions.delete(this.sessionKey(s.userId, s.guildId));
+    if (s.udpSource) {
+      const k = `${s.udpSource.address}|${s.udpSource.port}`;
+      if (this.byUdpSource.get(k) === s) this.byUdpSource.delete(k);
+    }
     if (this.bySsrc.get(s.ssrc) === s) this.bySsrc.delete(s.ssrc);
     const ck = `${s.guildId}:${s.channelId}`;
     this.byChannel.get(ck)?.delete(s);
@@ -518,6 +561,11 @@ export class VoiceServerCore {
     if (now > this.now) this.now = now;
     for (const conn of [...this.conns.values()]) {
       if (conn.session && now - conn.lastHeartbeatAt > this.cfg.sessionTimeoutMs) this.endSession(conn.session, 4009);
+      else if (!conn.session && now - conn.openedAt > this.cfg.identifyTimeoutMs) {
+        // a socket that never identifies is not kept open forever
+        this.stats.identifyTimeouts++;
+        this.closeConn(conn, 4003);
+      }
     }
     for (const s of [...this.sessions.values()]) {
       if (!s.conn && s.detachedAt > 0 && now - s.detachedAt > this.cfg.resumeWindowMs) this.removeSession(s);
@@ -530,13 +578,34 @@ export class VoiceServerCore {
     const consider = (at: number): void => {
       if (min === null || at < min) min = at;
     };
-    for (const c of this.conns.values()) if (c.session) consider(c.lastHeartbeatAt + this.cfg.sessionTimeoutMs + 1);
+    for (const c of this.conns.values()) consider(c.session ? c.lastHeartbeatAt + this.cfg.sessionTimeoutMs + 1 : c.openedAt + this.cfg.identifyTimeoutMs + 1);
     for (const s of this.sessions.values()) if (!s.conn && s.detachedAt > 0) consider(s.detachedAt + this.cfg.resumeWindowMs + 1);
     for (const c of this.daveChannels.values()) {
       const d = c.deadline();
       if (d !== null) consider(d);
     }
     return min === null ? null : Math.max(min, this.now);
+  }
+
+  /**
+   * Per-socket rate limit: at most `rateLimit.messages` messages per window besides heartbeats, and heartbeats
+   * no faster than twice per heartbeat interval (plus slack). Over it the socket is closed with 4021, as Discord
+   * does ("Disconnected: Rate Limited").
+   */
+  private overRateLimit(conn: Conn, data: string | Uint8Array, now: number): boolean {
+    const { windowMs, messages } = this.cfg.rateLimit;
+    if (now - conn.windowStart >= windowMs) {
+      conn.windowStart = now;
+      conn.messages = 0;
+      conn.heartbeats = 0;
+    }
+    const heartbeat = typeof data === 'string' && data.length < 200 && /"op"\s*:\s*3\b/.test(data);
+    const over = heartbeat ? ++conn.heartbeats > Math.ceil(windowMs / (this.cfg.heartbeatIntervalMs / 2)) + 10 : ++conn.messages > messages;
+    if (!over) return false;
+    this.stats.rateLimited++;
+    if (conn.session && conn.session.conn === conn) this.endSession(conn.session, 4021);
+    else this.closeConn(conn, 4021);
+    return true;
   }
 
   private sessionKey(userId: string, guildId: string): string {

@@ -40,4 +40,10 @@ export interface VoiceServerCoreConfig {
   readonly daveByDefault?: boolean;
   /** A DAVE transition executes after this long even if some member never acknowledged it. */
   readonly daveTransitionTimeoutMs?: number;
+  /** A voice socket that has not identified after this long is closed with 4003. Default 10 s. */
+  readonly identifyTimeoutMs?: number;
+  /** Per socket: at most `messages` non-heartbeat messages per `windowMs`, else close 4021. Default 120 per 60 s. */
+  readonly rateLimit?: { readonly windowMs: number; readonly messages: number };
+  /** Echo 8-byte UDP keepalives back to their sender (default true). */
+  readonly echoKeepalives?: boolean;
 }
