@@ -48,6 +48,8 @@ export class SimNetwork {
   readonly secrets = new Set<string>();
   /** Endpoints that refuse connections (simulates an unreachable voice server). */
   readonly unreachable = new Set<string>();
+  /** Called with every datagram the server delivers to a client (tests capture packets to replay them). */
+  udpTap: ((client: SimClient, udpId: number, data: Uint8Array) => void) | null = null;
   private readonly queue: Scheduled[] = [];
   private order = 0;
   private serverTimer: number | null = null;
@@ -306,7 +308,9 @@ export class SimNetwork {
           const data = o.data;
           this.scheduleUdp(() => {
             // the binding may have been closed while the datagram was in flight
-            if (this.udpBindings.get(`${o.to.address}:${o.to.port}`) === b) b.client.session.handleUdpPacket(b.udpId, data, this.now);
+            if (this.udpBindings.get(`${o.to.address}:${o.to.port}`) !== b) return;
+            this.udpTap?.(b.client, b.udpId, data);
+            b.client.session.handleUdpPacket(b.udpId, data, this.now);
           });
           break;
         }

@@ -2,4 +2,4 @@
 export * from './core/index.js';
 export { startVoiceServer, VoiceServer, type VoiceServerOptions } from './server.js';
 export { userIdForToken } from './main-gateway.js';
-export { generateLocalCertificate, type LocalCertificate } from './tls.js';
+export { generateLocalCertificate, type CertificateOptions, type LocalCertificate } from './tls.js';

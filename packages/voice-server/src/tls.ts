@@ -7,16 +7,28 @@ export interface LocalCertificate {
   readonly cert: string;
 }
 
-export async function generateLocalCertificate(): Promise<LocalCertificate> {
+export interface CertificateOptions {
+  /** Names the certificate is valid for (default 127.0.0.1, ::1, localhost). Others make a wrong-host certificate. */
+  readonly hosts?: readonly string[];
+  /** Validity window (default: from now for 30 days). A past window makes an expired certificate for tests. */
+  readonly notBefore?: Date;
+  readonly notAfter?: Date;
+}
+
+const IP = /^(\d{1,3}(\.\d{1,3}){3}|[0-9a-f:]+)$/i;
+
+export async function generateLocalCertificate(options: CertificateOptions = {}): Promise<LocalCertificate> {
+  const hosts = options.hosts ?? ['127.0.0.1', '::1', 'localhost'];
   const pems = await generate([{ name: 'commonName', value: 'voicewire local voice server' }], {
     keyType: 'ec',
     curve: 'P-256',
-    notAfterDate: new Date(Date.now() + 30 * 86_400_000),
+    ...(options.notBefore ? { notBeforeDate: options.notBefore } : {}),
+    notAfterDate: options.notAfter ?? new Date(Date.now() + 30 * 86_400_000),
     extensions: [
       { name: 'basicConstraints', cA: true },
       { name: 'keyUsage', digitalSignature: true, keyCertSign: true },
       { name: 'extKeyUsage', serverAuth: true },
-      { name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }, { type: 7, ip: '::1' }, { type: 2, value: 'localhost' }] },
+      { name: 'subjectAltName', altNames: hosts.map((h) => (IP.test(h) ? { type: 7, ip: h } : { type: 2, value: h })) },
     ],
   });
   return { key: pems.private, cert: pems.cert };

@@ -1,1 +1,2 @@
 export { startEchoFixtures, type RunningFixtures } from './echo-fixtures.js';
+export { HostileVoiceServer, type HostileTls } from './hostile-server.js';

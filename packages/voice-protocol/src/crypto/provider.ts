@@ -4,6 +4,7 @@
  */
 import { LocalProtocolError } from '../errors.js';
 import { fail, ok, type DecodeResult } from '../result.js';
+import { clip } from '../secret.js';
 
 export const TransportMode = {
   AesGcm: 'aead_aes256_gcm_rtpsize',
@@ -59,5 +60,5 @@ export function assertAeadArguments(provider: string, supported: readonly Transp
  */
 export function chooseTransportMode(offered: readonly string[], supported: readonly TransportMode[]): DecodeResult<TransportMode> {
   for (const mode of TRANSPORT_MODES) if (offered.includes(mode) && supported.includes(mode)) return ok(mode);
-  return fail(`no common encryption mode: the server offers [${offered.join(', ')}], the crypto provider supports [${supported.join(', ')}]`);
+  return fail(`no common encryption mode: the server offers [${clip(offered.slice(0, 8).join(', '), 160)}${offered.length > 8 ? `, … ${offered.length} in all` : ''}], the crypto provider supports [${supported.join(', ')}]`);
 }

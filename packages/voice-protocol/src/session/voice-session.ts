@@ -361,6 +361,10 @@ export class VoiceSession {
     const decoded = decodeGatewayMessage(data);
     if (!decoded.ok) {
       this.counters.malformedMessages++;
+      // A malformed copy of the very message the handshake waits for ends this attempt now, with its reason,
+      // instead of a silent wait for the connect timeout.
+      const awaited = this.code === 'identifying' ? 'Ready:' : this.code === 'selecting-protocol' ? 'SessionDescription:' : null;
+      if (awaited !== null && decoded.reason.startsWith(awaited)) return this.scheduleReconnect(now, false, `the voice server sent an unusable ${decoded.reason}`);
       this.warn('E_BAD_MESSAGE', `dropped a voice gateway message: ${decoded.reason}`);
       return;
     }
