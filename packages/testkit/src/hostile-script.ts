@@ -57,11 +57,19 @@ export class HostileScript {
 
   constructor(private readonly options: HostileOptions = {}) {}
 
+  /** Called after an action queued output outside a message (e.g. from a test's timer), so a driver can flush. */
+  onOutput: (() => void) | null = null;
+
+  private push(o: HostileOutput): void {
+    this.out.push(o);
+    this.onOutput?.();
+  }
+
   private readonly act: HostileActions = {
-    sendText: (text) => this.out.push({ type: 'ws-send', data: text }),
-    sendJson: (value) => this.out.push({ type: 'ws-send', data: JSON.stringify(value) }),
-    sendBinary: (bytes) => this.out.push({ type: 'ws-send', data: bytes }),
-    close: (code) => this.out.push({ type: 'ws-close', code }),
+    sendText: (text) => this.push({ type: 'ws-send', data: text }),
+    sendJson: (value) => this.push({ type: 'ws-send', data: JSON.stringify(value) }),
+    sendBinary: (bytes) => this.push({ type: 'ws-send', data: bytes }),
+    close: (code) => this.push({ type: 'ws-close', code }),
   };
 
   /** The socket opened: Hello. */

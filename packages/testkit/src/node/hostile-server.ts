@@ -47,6 +47,7 @@ export class HostileVoiceServer {
           else if (o.type === 'ws-close') ws.close(o.code);
         }
       };
+      script.onOutput = () => queueMicrotask(flush);
       script.open();
       flush();
       ws.on('message', (data: Buffer, isBinary: boolean) => {
