@@ -279,9 +279,13 @@ export class SimNetwork {
           if (!target) break;
           const data = o.data;
           if (typeof data === 'string' && data.includes('"secret_key"')) {
-            const key = (JSON.parse(data) as { d: { secret_key: number[] } }).d.secret_key;
-            this.secrets.add(JSON.stringify(key));
-            this.secrets.add(key.map((b) => b.toString(16).padStart(2, '0')).join(''));
+            // Only a real Session Description's key is a secret (hostile test messages carry junk "keys").
+            const m = JSON.parse(data) as { op?: unknown; d?: { secret_key?: unknown } };
+            const key = m.d?.secret_key;
+            if (m.op === 4 && Array.isArray(key) && key.length === 32) {
+              this.secrets.add(JSON.stringify(key));
+              this.secrets.add(key.map((b: number) => b.toString(16).padStart(2, '0')).join(''));
+            }
           }
           this.scheduleWs(`${target.client.name}:ws${target.wsId}:down`, () => target.client.session.handleWsMessage(target.wsId, data, this.now));
           break;

@@ -221,7 +221,7 @@ describe('replays and a dead UDP path (emulator, seeded network)', () => {
     joinAll(net, [a, b]);
     let captured: { udpId: number; data: Uint8Array } | null = null;
     net.udpTap = (c, udpId, data) => {
-      if (c === b && captured === null && data.length > 40 && (data[1] as number & 0x7f) === 0x78) captured = { udpId, data: data.slice() };
+      if (c === b && captured === null && data.length > 40 && ((data[1] as number) & 0x7f) === 0x78) captured = { udpId, data: data.slice() };
     };
     sendFrames(net, a, 0, 10);
     expect(captured).not.toBeNull();

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { daveProvider } from '@voicewire/crypto-dave';
-import { encodeDaveServerFrame, LocalProtocolError } from '@voicewire/voice-protocol';
+import { encodeDaveServerFrame, encodeIpDiscoveryRequest, LocalProtocolError } from '@voicewire/voice-protocol';
 import type { SimClient, SimNetwork } from '../src/index.js';
 import { CHANNEL, client, frame, GUILD, network, USERS } from './helpers.js';
 
@@ -27,6 +27,23 @@ function guarded(fn: () => void): void {
     if (!(e instanceof LocalProtocolError)) throw e;
   }
 }
+
+/** Ready, Session Description and DAVE op fields with values from every type and range (and missing ones). */
+const hostileFields = fc.record(
+  {
+    ssrc: fc.oneof(fc.integer({ min: -1, max: 2 ** 33 }), fc.anything()),
+    ip: fc.oneof(fc.constantFrom('255.255.255.255', '0.0.0.0', '224.0.0.1', '::', 'ff02::1', 'not a host', '', '127.0.0.1'), fc.string(), fc.anything()),
+    port: fc.oneof(fc.integer({ min: -1, max: 70_000 }), fc.constant(0), fc.anything()),
+    modes: fc.oneof(fc.array(fc.string(), { maxLength: 5 }), fc.anything()),
+    mode: fc.oneof(fc.constantFrom('aead_aes256_gcm_rtpsize', 'aead_xchacha20_poly1305_rtpsize'), fc.string()),
+    secret_key: fc.oneof(fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 32, maxLength: 32 }), fc.array(fc.integer({ min: -5, max: 300 }), { maxLength: 40 })),
+    dave_protocol_version: fc.oneof(fc.integer({ min: 0, max: 300 }), fc.anything()),
+    protocol_version: fc.oneof(fc.integer({ min: 0, max: 300 }), fc.anything()),
+    transition_id: fc.oneof(fc.integer({ min: -1, max: 70_000 }), fc.anything()),
+    epoch: fc.oneof(fc.integer({ min: -1, max: 5 }), fc.anything()),
+  },
+  { requiredKeys: [] },
+);
 
 const step: fc.Arbitrary<Step> = fc.oneof(
   fc.constant<Step>({ name: 'join', run: (r) => guarded(() => r.a.session.join(r.net.now)) }),
@@ -61,6 +78,20 @@ const step: fc.Arbitrary<Step> = fc.oneof(
     },
   })),
   fc.constantFrom(0, 1).map<Step>((v) => ({ name: `dave transition to v${v}`, run: (r) => r.net.server.daveTransition(GUILD, CHANNEL, v) })),
+  // What a hostile server sends: the handshake and DAVE ops with values out of every range.
+  fc.tuple(fc.constantFrom(2, 4, 21, 22, 24), hostileFields).map<Step>(([op, d]) => ({ name: `hostile op ${op} ${JSON.stringify(d).slice(0, 60)}`, run: (r) => r.net.server.sendRaw(USERS[0], JSON.stringify({ op, d, seq: 1 })) })),
+  fc.tuple(fc.integer({ min: 0, max: 12 }), fc.constantFrom('tls' as const, 'too-large' as const, 'network' as const), fc.constantFrom(1006, 1009, 1000, 4015)).map<Step>(([id, kind, code]) => ({
+    name: `ws ${id} closed ${code} (${kind})`,
+    run: (r) => r.a.session.handleWsClose(id, code, r.net.now, { kind, message: `${kind} failure` }),
+  })),
+  fc.tuple(fc.integer({ min: 0, max: 12 }), fc.boolean(), fc.integer({ min: 1, max: 60 })).map<Step>(([id, fatal, n]) => ({
+    name: `udp ${id} failure ×${n}${fatal ? ' (fatal)' : ''}`,
+    run: (r) => {
+      for (let i = 0; i < n; i++) r.a.session.handleUdpFailure(id, { kind: 'network', message: 'send ECONNREFUSED', fatal }, r.net.now);
+    },
+  })),
+  fc.boolean().map<Step>((silent) => ({ name: `udp silent ${silent}`, run: (r) => r.net.server.setUdpSilent(USERS[0], silent) })),
+  fc.integer({ min: 0, max: 0xffffffff }).map<Step>((ssrc) => ({ name: `spoofed discovery ${ssrc}`, run: (r) => r.net.server.handleUdp({ address: '127.0.0.99', port: 9999 }, encodeIpDiscoveryRequest(ssrc), r.net.now) })),
 );
 
 function model(dave: boolean) {
