@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Entry point of the README quick start. Needs only Node: it installs the workspace with pnpm
 // (through npx, because corepack 0.34 rejects pnpm 12's signature), then runs the task.
-//   node scripts/run.mjs test|demo|fuzz|bench|voice-server [args…]
+//   node scripts/run.mjs test|demo|fuzz|bench|mutate|voice-server [args…]
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -58,6 +58,8 @@ const tasks = {
   demo: () => run(pnpm, [...pnpmPre, '--filter', '@voicewire/demo-bot', 'start', ...rest], { env }),
   fuzz: () => run(pnpm, [...pnpmPre, '--filter', '@voicewire/voice-protocol', 'fuzz', ...rest], { env }),
   bench: () => run(pnpm, [...pnpmPre, '--filter', '@voicewire/bench', 'bench', ...rest], { env }),
+  // Mutation testing of the protocol core with StrykerJS (≈ 20–30 min on 2 cores); report in .test-results/.
+  mutate: () => run(join(root, 'node_modules', '.bin', 'stryker'), ['run', ...rest], { env }),
   'voice-server': () => run(pnpm, [...pnpmPre, '--filter', '@voicewire/voice-server', 'start', ...rest], { env }),
 };
 const fn = tasks[task];
