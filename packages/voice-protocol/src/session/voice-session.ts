@@ -1,152 +1,51 @@
 /**
- * The sans-IO voice session (PROTOCOL.md §1–§10): from "join" to sending and receiving audio, through every
- * fault the protocol defines. Inputs carry `now`; outputs are drained with `poll()`, which always ends with a
- * `timer`. No I/O, no clock, no randomness of its own (ARCHITECTURE.md, the sans-IO contract).
+ * The sans-IO voice session (docs/protocol.md, from joining to audio): the public commands and inputs, and what
+ * each message from the main gateway, the voice WebSocket and UDP means. What then happens to the connection
+ * (reconnects, teardown, deadlines) is SessionLifecycle's (session-lifecycle.ts). Inputs carry `now`; outputs are
+ * drained with `poll()`, which always ends with a `timer`. No I/O, no clock, no randomness of its own.
  */
-import { closeCodePolicy, type CloseCodeInfo } from '../close-codes.js';
+import { closeCodePolicy } from '../close-codes.js';
 import { TransportCipher } from '../crypto/packet.js';
-import { chooseTransportMode, type TransportMode } from '../crypto/provider.js';
+import { chooseTransportMode } from '../crypto/provider.js';
 import { decodeDaveServerFrame } from '../dave/binary.js';
 import { LocalProtocolError, type VoiceErrorCode } from '../errors.js';
-import { decodeGatewayMessage, encodeGatewayMessage } from '../gateway/codec.js';
-import type { KnownGatewayMessage, ReadyPayload, VoiceGatewayMessage } from '../gateway/messages.js';
-import { VOICE_GATEWAY_VERSION } from '../gateway/opcodes.js';
-import { isValidSpeakingFlags } from '../speaking.js';
-import { classifyDatagram } from '../udp/classify.js';
-import { checkUdpEndpoint, isLoopbackHost } from '../udp/address.js';
-import { decodeIpDiscoveryResponse, encodeIpDiscoveryRequest } from '../udp/ip-discovery.js';
-import { encodeUdpKeepalive, UDP_KEEPALIVE_LENGTH } from '../udp/keepalive.js';
+import { decodeGatewayMessage } from '../gateway/codec.js';
+import type { VoiceGatewayMessage } from '../gateway/messages.js';
 import { clip, Secret } from '../secret.js';
-import { Backoff } from './backoff.js';
-import { DaveController } from './dave.js';
-import { resolveConfig, type ResolvedConfig, type VoiceServerUpdateData, type VoiceSessionConfig, type VoiceStateUpdateData } from './config.js';
-import { IpDiscovery } from './discovery.js';
-import { Heartbeat } from './heartbeat.js';
-import { MAX_OPUS_FRAME, MediaSender } from './media-sender.js';
-import type { SessionEvent, SessionOutput, SessionStateCode, SessionStats, SocketFailure, TerminalError } from './outputs.js';
-import { Receiver } from './receiver.js';
-import { WarningLimiter } from './warnings.js';
+import { isValidSpeakingFlags } from '../speaking.js';
+import { checkUdpEndpoint } from '../udp/address.js';
+import { classifyDatagram } from '../udp/classify.js';
+import { decodeIpDiscoveryResponse } from '../udp/ip-discovery.js';
+import { UDP_KEEPALIVE_LENGTH } from '../udp/keepalive.js';
+import type { VoiceServerUpdateData, VoiceSessionConfig, VoiceStateUpdateData } from './config.js';
+import { MediaPath } from './media-path.js';
+import { MAX_OPUS_FRAME } from './media-sender.js';
+import type { SessionStateCode, SessionStats, SocketFailure } from './outputs.js';
+import { SessionLifecycle } from './session-lifecycle.js';
 
-/** Close code the client uses when it drops a socket on its own (heartbeat loss, timeouts). */
-const CLIENT_RECONNECT_CLOSE = 4000;
-
-export class VoiceSession {
-  private readonly config: ResolvedConfig;
-  private code: SessionStateCode = 'idle';
-  private readonly queue: SessionOutput[] = [];
-  private head = 0;
-  private nextSocketId = 1;
-
-  // Secrets (session id, token) are held as Secret: util.inspect and JSON.stringify never show them.
-  private voiceState: { sessionId: Secret; channelId: string | null } | null = null;
-  private server: { token: Secret; endpoint: string } | null = null;
-  private wsId: number | null = null;
-  private wsResume = false;
-  private udpId: number | null = null;
-  private ready: ReadyPayload | null = null;
-  private mode: TransportMode | null = null;
-  private cipher: TransportCipher | null = null;
-  private lastSeq = -1;
-
-  private readonly heartbeat: Heartbeat;
-  private readonly backoff: Backoff;
-  private readonly discovery: IpDiscovery;
-  private readonly dave: DaveController;
-  private sender: MediaSender | null = null;
-  private receiver: Receiver;
-  private pendingReconnect: { resume: boolean } | null = null;
-  private lastFailure: TerminalError | null = null;
-
-  private joinDeadline: number | null = null;
-  private connectDeadline: number | null = null;
-  private waitDeadline: number | null = null;
-  private keepaliveAt: number | null = null;
-  private keepaliveCounter = 0;
-  /** UDP liveness: the last inbound datagram, and since when the server is expected to answer (null: not known). */
-  private udpLastInAt = 0;
-  private udpExpectedSince: number | null = null;
-  /** A UDP error arrived after the last inbound datagram: the path may be dead. */
-  private udpSuspect = false;
-  /** Resume attempts since the connection was last proven live (a heartbeat ACK while ready). */
-  private resumeStreak = 0;
-  private readonly warnings = new WarningLimiter(5, 10_000);
-
-  private speakingSent = false;
+export class VoiceSession extends SessionLifecycle {
   private speakingFlags: number;
-  private channelId: string;
-  private userId: string | undefined;
-  private now = 0;
-
-  private readonly counters = {
-    framesDropped: 0,
-    packetsReceived: 0,
-    decryptFailures: 0,
-    unknownSsrcDrops: 0,
-    malformedDrops: 0,
-    rtcpReceived: 0,
-    otherDatagrams: 0,
-    malformedMessages: 0,
-    unknownOpcodes: 0,
-    resumes: 0,
-    reconnects: 0,
-    replayDrops: 0,
-    udpErrors: 0,
-  };
 
   constructor(config: VoiceSessionConfig) {
-    this.config = resolveConfig(config);
+    super(config);
     if (!isValidSpeakingFlags(this.config.speakingFlags) || this.config.speakingFlags === 0) {
       throw new LocalProtocolError(`speakingFlags must be 1–7 (microphone 1, soundshare 2, priority 4), got ${this.config.speakingFlags}`, 'E_BAD_ARGUMENT');
     }
     this.speakingFlags = this.config.speakingFlags;
-    this.channelId = this.config.channelId;
-    this.userId = this.config.userId;
-    this.heartbeat = new Heartbeat(this.config.heartbeatMissLimit);
-    this.backoff = new Backoff({ baseMs: this.config.reconnectBaseMs, maxMs: this.config.reconnectMaxMs, maxAttempts: this.config.maxReconnectAttempts }, this.config.random);
-    this.discovery = new IpDiscovery(this.config.ipDiscoveryRetryMs, this.config.ipDiscoveryAttempts);
-    this.dave = new DaveController(this.config.e2ee, {
-      sendJson: (m) => this.sendJson(m),
-      sendBinary: (b) => {
-        if (this.wsId !== null) this.out({ type: 'ws-send', id: this.wsId, data: b });
-      },
-      warn: (code, message) => this.warn(code, message),
-      userId: () => this.userId,
-      channelId: () => this.channelId,
-      recognizedUsers: () => [...this.receiver.users],
-      fail: (error) => this.fail(error),
-    });
-    this.receiver = this.newReceiver();
   }
 
-  // ───────────────────────────── state and outputs ─────────────────────────────
-
-  get state(): SessionStateCode {
-    return this.code;
-  }
+  // ───────────────────────────── state ─────────────────────────────
 
   /** The DAVE voice privacy code of the current epoch (30 digits), '' when DAVE is not active. */
   get privacyCode(): string {
     return this.dave.privacyCode;
   }
 
-  /** The next output; when nothing is queued, `{ type: 'timer', at }` (always the last of a drain). */
-  poll(): SessionOutput {
-    if (this.head < this.queue.length) {
-      const o = this.queue[this.head++] as SessionOutput;
-      if (this.head === this.queue.length) {
-        this.queue.length = 0;
-        this.head = 0;
-      }
-      return o;
-    }
-    return { type: 'timer', at: this.code === 'destroyed' ? null : this.nextDeadline() };
-  }
-
   stats(): SessionStats {
     return {
       wsRttMs: this.heartbeat.rttMs,
       udpRttMs: this.discovery.rttMs,
-      packetsSent: this.sender?.packetsSent ?? 0,
+      packetsSent: this.media?.sender.packetsSent ?? 0,
       framesDelivered: this.receiver.framesDelivered,
       packetsLost: this.receiver.lost,
       packetsLate: this.receiver.late,
@@ -162,35 +61,11 @@ export class VoiceSession {
 
   /** A summary without secrets, for logs and bug reports (`JSON.stringify(session)`). */
   toJSON(): { state: SessionStateCode; guildId: string; channelId: string; endpoint: string | null; mode: string | null } {
-    return { state: this.code, guildId: this.config.guildId, channelId: this.channelId, endpoint: this.server?.endpoint ?? null, mode: this.mode };
+    return { state: this.code, guildId: this.config.guildId, channelId: this.channelId, endpoint: this.server?.endpoint ?? null, mode: this.media?.mode ?? null };
   }
 
   [Symbol.for('nodejs.util.inspect.custom')](): string {
     return `VoiceSession ${JSON.stringify(this.toJSON())}`;
-  }
-
-  private out(o: SessionOutput): void {
-    this.queue.push(o);
-  }
-
-  private emit = (event: SessionEvent): void => {
-    this.queue.push({ type: 'event', event });
-  };
-
-  private warn(code: string, message: string): void {
-    const text = this.warnings.admit(code, message, this.now);
-    if (text !== null) this.emit({ type: 'warning', code, message: text });
-  }
-
-  private setState(to: SessionStateCode): void {
-    if (this.code === to) return;
-    const from = this.code;
-    this.code = to;
-    this.emit({ type: 'state', from, to });
-  }
-
-  private sendJson(message: KnownGatewayMessage): void {
-    if (this.wsId !== null) this.out({ type: 'ws-send', id: this.wsId, data: encodeGatewayMessage(message) });
   }
 
   private assertAlive(what: string): void {
@@ -205,7 +80,6 @@ export class VoiceSession {
     if (this.code !== 'idle' && this.code !== 'disconnected') throw new LocalProtocolError(`join() called while the session is ${this.code}; call leave() first`);
     this.tick(now);
     this.backoff.reset();
-    this.lastFailure = null;
     this.startSignalling(now);
   }
 
@@ -215,7 +89,7 @@ export class VoiceSession {
     if (!isValidSpeakingFlags(flags) || flags === 0) throw new LocalProtocolError(`speaking flags must be 1–7, got ${flags}; use stopSpeaking() to stop`, 'E_BAD_ARGUMENT');
     this.tick(now);
     this.speakingFlags = flags;
-    if (this.code === 'ready' && this.speakingSent && this.ready) this.sendJson({ op: 5, d: { speaking: flags, delay: 0, ssrc: this.ready.ssrc } });
+    if (this.code === 'ready' && this.speakingSent && this.media) this.sendJson({ op: 5, d: { speaking: flags, delay: 0, ssrc: this.media.ready.ssrc } });
   }
 
   /**
@@ -228,10 +102,11 @@ export class VoiceSession {
       throw new LocalProtocolError(`an Opus frame must be a Uint8Array of 1–${MAX_OPUS_FRAME} bytes`, 'E_BAD_ARGUMENT');
     }
     this.tick(now);
-    // While the WebSocket resumes, UDP, SSRC, key and mode stay valid (PROTOCOL.md §6): keep sending.
-    // Not when a UDP error came after the last inbound datagram: the server may be gone, and true would be a lie.
-    const mediaPath = this.code === 'ready' || (!this.udpSuspect && (this.code === 'resuming' || (this.code === 'backoff' && this.pendingReconnect?.resume === true)));
-    if (!mediaPath || !this.cipher || !this.sender || this.udpId === null || !this.ready) {
+    const media = this.media;
+    // While the WebSocket resumes, UDP, SSRC, key and mode stay valid (PROTOCOL.md §6): keep sending — but not
+    // when a UDP error came after the last inbound datagram: the server may be gone, and true would be a lie.
+    const open = this.code === 'ready' || (this.resumePending && media?.suspect === false);
+    if (!open || !media?.cipher) {
       this.counters.framesDropped++;
       return false;
     }
@@ -240,12 +115,12 @@ export class VoiceSession {
       this.counters.framesDropped++;
       return false;
     }
-    this.sender.cancelSilenceTail();
-    if (!this.speakingSent && this.wsId !== null && this.code === 'ready') {
-      this.sendJson({ op: 5, d: { speaking: this.speakingFlags, delay: 0, ssrc: this.ready.ssrc } });
+    media.sender.cancelSilenceTail();
+    if (!this.speakingSent && this.ws !== null && this.code === 'ready') {
+      this.sendJson({ op: 5, d: { speaking: this.speakingFlags, delay: 0, ssrc: media.ready.ssrc } });
       this.speakingSent = true;
     }
-    this.out({ type: 'udp-send', id: this.udpId, data: this.sender.packet(this.cipher, payload) });
+    this.out({ type: 'udp-send', id: media.udpId, data: media.sender.packet(media.cipher, payload) });
     return true;
   }
 
@@ -253,8 +128,8 @@ export class VoiceSession {
   stopSpeaking(now: number): void {
     this.assertAlive('stopSpeaking()');
     this.tick(now);
-    if (this.code === 'ready' && this.speakingSent && this.sender && !this.sender.silenceTailActive) {
-      this.sender.startSilenceTail(now);
+    if (this.code === 'ready' && this.speakingSent && this.media && !this.media.sender.silenceTailActive) {
+      this.media.sender.startSilenceTail(now);
       this.tick(now);
     }
   }
@@ -318,34 +193,28 @@ export class VoiceSession {
       this.enterWaitForServer(now, { code: 'E_ENDPOINT_UNREACHABLE', message: 'the voice server went away and Discord did not allocate another in time; join again' });
       return;
     }
-    const connected = this.wsId !== null || this.udpId !== null;
+    const connected = this.ws !== null || this.media !== null;
     this.server = { token: new Secret(d.token), endpoint: d.endpoint };
-    if (connected || this.code === 'backoff' || this.code === 'waiting-for-server') {
-      // New server, new token: tear down and Identify fresh, never resume (§2.4 rule 1).
-      this.teardown(1000);
-      this.pendingReconnect = null;
-      this.backoff.cancel();
-      this.setState('signalling');
-    }
+    if (connected || this.code === 'backoff' || this.code === 'waiting-for-server') this.restartSignalling();
     this.maybeConnect(now);
   }
 
   // ───────────────────────────── voice WebSocket inputs ─────────────────────────────
 
   handleWsOpen(id: number, now: number): void {
-    if (this.code === 'destroyed' || id !== this.wsId) return;
+    if (this.code === 'destroyed' || id !== this.ws?.id) return;
     this.tick(now);
     if (!this.server || !this.voiceState || this.userId === undefined) return;
-    if (this.wsResume) {
-      this.sendJson({ op: 7, d: { serverId: this.config.guildId, sessionId: this.voiceState.sessionId.reveal(), token: this.server.token.reveal(), seqAck: this.lastSeq } });
-    } else {
-      this.sendJson({ op: 0, d: { serverId: this.config.guildId, userId: this.userId, sessionId: this.voiceState.sessionId.reveal(), token: this.server.token.reveal(), maxDaveProtocolVersion: this.dave.maxProtocolVersion } });
+    const auth = { serverId: this.config.guildId, sessionId: this.voiceState.sessionId.reveal(), token: this.server.token.reveal() };
+    if (this.ws.resume) this.sendJson({ op: 7, d: { ...auth, seqAck: this.lastSeq } });
+    else {
+      this.sendJson({ op: 0, d: { ...auth, userId: this.userId, maxDaveProtocolVersion: this.dave.maxProtocolVersion } });
       this.setState('identifying');
     }
   }
 
   handleWsMessage(id: number, data: string | Uint8Array, now: number): void {
-    if (this.code === 'destroyed' || id !== this.wsId) return;
+    if (this.code === 'destroyed' || id !== this.ws?.id) return;
     this.tick(now);
     if (typeof data !== 'string') {
       const frame = decodeDaveServerFrame(data);
@@ -378,9 +247,9 @@ export class VoiceSession {
    * ends the connection at once (retrying cannot succeed), an oversized message starts a fresh connection.
    */
   handleWsClose(id: number, code: number, now: number, failure?: SocketFailure): void {
-    if (this.code === 'destroyed' || id !== this.wsId) return;
+    if (this.code === 'destroyed' || id !== this.ws?.id) return;
     this.tick(now);
-    this.wsId = null;
+    this.ws = null;
     this.heartbeat.stop();
     if (failure?.kind === 'tls') {
       return this.fail({ code: 'E_TLS', message: `the TLS connection to the voice server ${clip(this.server?.endpoint ?? '')} failed: ${clip(failure.message, 200)}. The certificate was not accepted, so voicewire does not retry; against a local emulator pass its CA (the transport's \`ca\` option)` });
@@ -390,45 +259,36 @@ export class VoiceSession {
       return this.scheduleReconnect(now, false, `the voice server sent a message over the size limit (${clip(failure.message, 120)})`);
     }
     const policy = closeCodePolicy(code);
-    const established = this.cipher !== null;
     switch (policy.action) {
       case 'resume':
-        this.scheduleReconnect(now, established, `voice socket closed (${code})${failure ? `: ${clip(failure.message, 120)}` : ''}`, policy);
-        break;
+        return this.scheduleReconnect(now, this.media?.cipher != null, `voice socket closed (${code})${failure ? `: ${clip(failure.message, 120)}` : ''}`, policy);
       case 'fresh-join':
-        this.scheduleReconnect(now, false, policy.reason, policy);
-        break;
+        return this.scheduleReconnect(now, false, policy.reason, policy);
       case 'wait-for-server':
         this.teardown(1000);
         this.server = null;
-        this.enterWaitForServer(now, { code: code === 4022 ? 'E_CALL_TERMINATED' : 'E_DISCONNECTED', message: `${policy.name} (${code}): ${policy.reason}`, closeCode: code });
-        break;
+        return this.enterWaitForServer(now, { code: code === 4022 ? 'E_CALL_TERMINATED' : 'E_DISCONNECTED', message: `${policy.name} (${code}): ${policy.reason}`, closeCode: code });
       case 'give-up':
-        this.fail({ code: giveUpCode(code), message: `${policy.name} (${code}): ${policy.reason}`, closeCode: code });
-        break;
+        return this.fail({ code: giveUpCode(code), message: `${policy.name} (${code}): ${policy.reason}`, closeCode: code });
     }
   }
 
   // ───────────────────────────── UDP and timer inputs ─────────────────────────────
 
   handleUdpPacket(id: number, bytes: Uint8Array, now: number): void {
-    if (this.code === 'destroyed' || id !== this.udpId) return;
+    if (this.code === 'destroyed' || id !== this.media?.udpId) return;
     this.tick(now);
-    this.udpLastInAt = now;
-    this.udpSuspect = false;
-    switch (classifyDatagram(bytes)) {
+    const kind = classifyDatagram(bytes);
+    this.media.inbound(now, kind === 'other' && bytes.length === UDP_KEEPALIVE_LENGTH);
+    switch (kind) {
       case 'ip-discovery':
-        this.onDiscoveryResponse(bytes, now);
-        return;
+        return this.onDiscoveryResponse(bytes, now);
       case 'rtcp':
         this.counters.rtcpReceived++;
         return;
       case 'rtp-opus':
-        this.onRtp(bytes, now);
-        return;
+        return this.onRtp(bytes, now);
       default:
-        // A keepalive echo shows the server answers on UDP: from now on its silence means a dead path.
-        if (bytes.length === UDP_KEEPALIVE_LENGTH && this.udpExpectedSince === null) this.udpExpectedSince = now;
         this.counters.otherDatagrams++;
     }
   }
@@ -439,13 +299,12 @@ export class VoiceSession {
    * bounded rate, and the server's silence from now on counts as a dead path.
    */
   handleUdpFailure(id: number, failure: SocketFailure & { readonly fatal: boolean }, now: number): void {
-    if (this.code === 'destroyed' || id !== this.udpId) return;
+    if (this.code === 'destroyed' || id !== this.media?.udpId) return;
     this.tick(now);
     this.counters.udpErrors++;
     if (failure.fatal) return this.scheduleReconnect(now, false, `the UDP socket to the voice server failed: ${clip(failure.message, 160)}`);
     this.warn('E_UDP', `UDP: ${clip(failure.message, 160)}`);
-    this.udpSuspect = true;
-    if (this.udpExpectedSince === null) this.udpExpectedSince = now;
+    this.media?.failed(now);
   }
 
   handleTimeout(now: number): void {
@@ -453,54 +312,31 @@ export class VoiceSession {
     this.tick(now);
   }
 
-  // ───────────────────────────── internals ─────────────────────────────
+  // ───────────────────────────── what the server's messages mean ─────────────────────────────
 
   private onMessage(m: VoiceGatewayMessage, now: number): void {
     switch (m.op) {
       case 8:
-        this.heartbeat.start(m.d.heartbeatInterval, now);
-        return;
-      case 2:
+        return this.heartbeat.start(m.d.heartbeatInterval, now);
+      case 2: {
         if (this.code !== 'identifying') return this.warn('E_UNEXPECTED', `Ready received while ${this.code}; ignored`);
         const udp = checkUdpEndpoint(m.d.ip, m.d.port);
         if (!udp.ok) return this.scheduleReconnect(now, false, `the voice server sent an unusable Ready: ${udp.reason}`);
-        this.ready = m.d;
-        this.sender = new MediaSender(this.config.random, m.d.ssrc);
-        this.udpId = this.nextSocketId++;
-        this.out({ type: 'udp-connect', id: this.udpId, host: m.d.ip, port: m.d.port });
-        this.keepaliveAt = now + this.config.keepaliveIntervalMs;
-        this.udpLastInAt = now;
-        this.udpExpectedSince = null;
-        this.udpSuspect = false;
+        this.media = new MediaPath(this.nextSocketId++, m.d, this.config.random, now, this.config.keepaliveIntervalMs);
+        this.out({ type: 'udp-connect', id: this.media.udpId, host: m.d.ip, port: m.d.port });
         this.discovery.start(now);
         this.setState('discovering');
-        this.tick(now);
-        return;
-      case 4: {
-        if (this.code !== 'selecting-protocol') return this.warn('E_UNEXPECTED', `Session Description received while ${this.code}; ignored`);
-        if (m.d.mode !== this.mode) return this.fail({ code: 'E_NO_COMMON_MODE', message: `the server chose encryption mode ${clip(m.d.mode)}, not the selected ${String(this.mode)}` });
-        if (m.d.daveProtocolVersion > this.dave.maxProtocolVersion && this.dave.maxProtocolVersion > 0) {
-          return this.fail({ code: 'E_DAVE_UNSUPPORTED', message: `the server chose DAVE protocol version ${m.d.daveProtocolVersion}, but Identify offered at most ${this.dave.maxProtocolVersion} (the E2EE provider's highest); the server broke the negotiation` });
-        }
-        try {
-          this.cipher = new TransportCipher(this.config.crypto, this.mode, m.d.secretKey);
-        } catch (e) {
-          return this.fail({ code: 'E_BAD_KEY', message: `the crypto provider rejected the session key: ${clip((e as Error)?.message, 160)}` });
-        }
-        this.connectDeadline = null;
-        this.setState('ready');
-        this.emit({ type: 'ready', ssrc: this.ready?.ssrc ?? 0, mode: m.d.mode, daveProtocolVersion: m.d.daveProtocolVersion });
-        this.dave.onSessionDescription(m.d.daveProtocolVersion);
-        return;
+        return this.tick(now);
       }
+      case 4:
+        return this.onSessionDescription(m.d);
       case 9:
         if (this.code !== 'resuming') return;
         this.connectDeadline = null;
         this.speakingSent = false; // op 5 again before the next packet (§6 step 3)
         this.counters.resumes++;
         this.setState('ready');
-        this.emit({ type: 'resumed' });
-        return;
+        return this.emit({ type: 'resumed' });
       case 6:
         if (!this.heartbeat.ack(m.d.t, now)) return;
         // The connection is proven live only now: a server that accepts Resume but never ACKs must not reset
@@ -509,37 +345,50 @@ export class VoiceSession {
           this.backoff.reset();
           this.resumeStreak = 0;
         }
-        this.emit({ type: 'stats', stats: this.stats() });
-        return;
+        return this.emit({ type: 'stats', stats: this.stats() });
       case 3:
-        this.sendHeartbeat(this.heartbeat.sendNow(now));
-        return;
+        return this.sendHeartbeat(this.heartbeat.sendNow(now));
       case 5:
         if (m.d.userId === undefined) return;
         this.receiver.mapSsrc(m.d.ssrc, m.d.userId, now, this.emit);
-        this.emit({ type: 'speaking', userId: m.d.userId, ssrc: m.d.ssrc, flags: m.d.speaking });
-        return;
+        return this.emit({ type: 'speaking', userId: m.d.userId, ssrc: m.d.ssrc, flags: m.d.speaking });
       case 11:
         this.receiver.clientsConnect(m.d.userIds);
-        this.emit({ type: 'client-connect', userIds: m.d.userIds });
-        return;
+        return this.emit({ type: 'client-connect', userIds: m.d.userIds });
       case 13:
         this.receiver.clientDisconnect(m.d.userId, this.emit);
-        this.emit({ type: 'client-disconnect', userId: m.d.userId });
-        return;
+        return this.emit({ type: 'client-disconnect', userId: m.d.userId });
       case 21:
         return this.daveTransition(() => this.dave.onPrepareTransition(m.d));
       case 22:
         return this.daveTransition(() => this.dave.onExecuteTransition(m.d));
       case 24:
-        this.dave.onPrepareEpoch(m.d);
-        return;
+        return this.dave.onPrepareEpoch(m.d);
       case 'unknown':
         this.counters.unknownOpcodes++;
         return;
       default:
         return; // community ops (12, 14–20) and DAVE ops are not needed here
     }
+  }
+
+  /** op 4: the mode must be the one selected, the DAVE version one Identify offered, the key one the provider takes. */
+  private onSessionDescription(d: { mode: string; secretKey: Uint8Array; daveProtocolVersion: number }): void {
+    const media = this.media;
+    if (this.code !== 'selecting-protocol' || !media?.mode) return this.warn('E_UNEXPECTED', `Session Description received while ${this.code}; ignored`);
+    if (d.mode !== media.mode) return this.fail({ code: 'E_NO_COMMON_MODE', message: `the server chose encryption mode ${clip(d.mode)}, not the selected ${media.mode}` });
+    if (d.daveProtocolVersion > this.dave.maxProtocolVersion && this.dave.maxProtocolVersion > 0) {
+      return this.fail({ code: 'E_DAVE_UNSUPPORTED', message: `the server chose DAVE protocol version ${d.daveProtocolVersion}, but Identify offered at most ${this.dave.maxProtocolVersion} (the E2EE provider's highest); the server broke the negotiation` });
+    }
+    try {
+      media.cipher = new TransportCipher(this.config.crypto, media.mode, d.secretKey);
+    } catch (e) {
+      return this.fail({ code: 'E_BAD_KEY', message: `the crypto provider rejected the session key: ${clip((e as Error)?.message, 160)}` });
+    }
+    this.connectDeadline = null;
+    this.setState('ready');
+    this.emit({ type: 'ready', ssrc: media.ready.ssrc, mode: d.mode, daveProtocolVersion: d.daveProtocolVersion });
+    this.dave.onSessionDescription(d.daveProtocolVersion);
   }
 
   private daveTransition(run: () => void): void {
@@ -549,7 +398,8 @@ export class VoiceSession {
   }
 
   private onDiscoveryResponse(bytes: Uint8Array, now: number): void {
-    if (!this.discovery.active || !this.ready) return;
+    const media = this.media;
+    if (!this.discovery.active || !media) return;
     const r = decodeIpDiscoveryResponse(bytes);
     if (!r.ok) {
       this.counters.malformedDrops++;
@@ -557,20 +407,21 @@ export class VoiceSession {
       return;
     }
     this.discovery.answered(now);
-    const mode = chooseTransportMode(this.ready.modes, this.config.crypto.modes);
+    const mode = chooseTransportMode(media.ready.modes, this.config.crypto.modes);
     if (!mode.ok) return this.fail({ code: 'E_NO_COMMON_MODE', message: mode.reason });
-    this.mode = mode.value;
+    media.mode = mode.value;
     this.sendJson({ op: 1, d: { protocol: 'udp', address: r.value.address, port: r.value.port, mode: mode.value } });
     this.setState('selecting-protocol');
   }
 
   private onRtp(bytes: Uint8Array, now: number): void {
     this.counters.packetsReceived++;
-    if (!this.cipher) {
+    const cipher = this.media?.cipher;
+    if (!cipher) {
       this.counters.otherDatagrams++;
       return;
     }
-    const opened = this.cipher.openRtp(bytes);
+    const opened = cipher.openRtp(bytes);
     if (!opened.ok) {
       if (opened.reason.startsWith('decryption failed')) this.counters.decryptFailures++;
       else this.counters.malformedDrops++;
@@ -583,247 +434,12 @@ export class VoiceSession {
       this.receiver.holdUnmapped(ssrc, sequence, timestamp, opened.value.payload, now);
     }
   }
-
-  private sendHeartbeat(t: number): void {
-    this.sendJson({ op: 3, d: { t, seqAck: this.lastSeq } });
-  }
-
-  private startSignalling(now: number): void {
-    this.voiceState = null;
-    this.server = null;
-    this.out({ type: 'gateway-send', payload: this.voiceStateUpdate(this.channelId) });
-    this.joinDeadline = now + this.config.joinTimeoutMs;
-    this.setState('signalling');
-  }
-
-  private maybeConnect(now: number): void {
-    if (this.code !== 'signalling' && this.code !== 'waiting-for-server') return;
-    if (!this.server || !this.voiceState || this.voiceState.channelId === null) return;
-    this.joinDeadline = null;
-    this.waitDeadline = null;
-    this.openWs(now, false);
-  }
-
-  private openWs(now: number, resume: boolean): void {
-    if (!this.server) return;
-    if (this.config.wsScheme === 'ws' && !isLoopbackHost(hostOf(this.server.endpoint))) {
-      return this.fail({ code: 'E_INSECURE_TRANSPORT', message: `wsScheme 'ws' (no TLS) is only allowed for a voice server on this machine (127.0.0.1, ::1, localhost), not ${clip(this.server.endpoint)}; the voice token would travel in the clear` });
-    }
-    this.wsId = this.nextSocketId++;
-    this.wsResume = resume;
-    if (!resume) this.lastSeq = -1;
-    this.out({ type: 'ws-connect', id: this.wsId, url: `${this.config.wsScheme}://${this.server.endpoint}/?v=${VOICE_GATEWAY_VERSION}` });
-    this.connectDeadline = now + this.config.connectTimeoutMs;
-    this.setState(resume ? 'resuming' : 'connecting');
-  }
-
-  private scheduleReconnect(now: number, resume: boolean, reason: string, policy?: CloseCodeInfo): void {
-    this.counters.reconnects++;
-    // Resumes that never bring back a live connection fall back to a fresh join (the server may be gone).
-    if (resume && this.resumeStreak >= this.config.maxResumeAttempts) {
-      resume = false;
-      reason = `${reason}; ${this.resumeStreak} resumes did not restore the connection, joining fresh`;
-    }
-    if (resume) this.resumeStreak++;
-    else this.resumeStreak = 0;
-    if (!resume) this.teardown(1000);
-    else if (this.wsId !== null) {
-      this.out({ type: 'ws-close', id: this.wsId, code: CLIENT_RECONNECT_CLOSE });
-      this.wsId = null;
-      this.heartbeat.stop();
-    }
-    this.lastFailure = { code: 'E_RECONNECT_EXHAUSTED', message: `gave up after ${this.config.maxReconnectAttempts} reconnect attempts; last: ${reason}`, ...(policy && policy.code >= 4000 ? { closeCode: policy.code } : {}) };
-    const delay = this.backoff.next(now, resume);
-    if (delay === null) return this.fail(this.lastFailure);
-    this.pendingReconnect = { resume };
-    this.connectDeadline = null;
-    this.joinDeadline = null;
-    this.setState('backoff');
-    this.emit({ type: 'reconnecting', attempt: this.backoff.attempts, delayMs: delay, reason, resume });
-    if (delay === 0) this.fireReconnect(now);
-  }
-
-  private fireReconnect(now: number): void {
-    const p = this.pendingReconnect;
-    this.pendingReconnect = null;
-    this.backoff.fire();
-    if (!p) return;
-    if (p.resume && this.server && this.voiceState && this.cipher) this.openWs(now, true);
-    else {
-      this.teardown(1000);
-      this.startSignalling(now);
-    }
-  }
-
-  private enterWaitForServer(now: number, error: TerminalError): void {
-    this.lastFailure = error;
-    this.pendingReconnect = null;
-    this.backoff.cancel();
-    this.connectDeadline = null;
-    this.joinDeadline = null;
-    this.waitDeadline = now + this.config.waitForServerMs;
-    this.setState('waiting-for-server');
-  }
-
-  private fail(error: TerminalError): void {
-    this.teardown(1000);
-    this.clearTimers();
-    this.setState('disconnected');
-    this.emit({ type: 'disconnected', error });
-  }
-
-  private teardown(closeCode: number): void {
-    if (this.wsId !== null) this.out({ type: 'ws-close', id: this.wsId, code: closeCode });
-    if (this.udpId !== null) this.out({ type: 'udp-close', id: this.udpId });
-    this.wsId = null;
-    this.udpId = null;
-    this.heartbeat.stop();
-    this.discovery.stop();
-    this.cipher = null;
-    this.mode = null;
-    this.ready = null;
-    this.sender = null;
-    this.speakingSent = false;
-    this.keepaliveAt = null;
-    this.connectDeadline = null;
-    this.udpExpectedSince = null;
-    this.udpSuspect = false;
-    this.dave.reset();
-    this.counters.unknownSsrcDrops += this.receiver.unknownSsrcDrops;
-    this.counters.replayDrops += this.receiver.replayDrops;
-    this.receiver = this.newReceiver();
-  }
-
-  private clearTimers(): void {
-    this.joinDeadline = null;
-    this.connectDeadline = null;
-    this.waitDeadline = null;
-    this.keepaliveAt = null;
-    this.pendingReconnect = null;
-    this.backoff.cancel();
-  }
-
-  /** When a silent UDP path counts as dead: only while ready and once the server is known to answer. */
-  private udpSilenceDeadline(): number | null {
-    if (this.udpExpectedSince === null || this.udpId === null || this.code !== 'ready') return null;
-    return Math.max(this.udpLastInAt, this.udpExpectedSince) + this.config.udpSilenceTimeoutMs;
-  }
-
-  private newReceiver(): Receiver {
-    return new Receiver({ unknownSsrcHoldMs: 1_000, unknownSsrcMaxPackets: 64, unknownSsrcMaxSources: 16, reorderDepth: this.config.reorderDepth, reorderWaitMs: this.config.reorderWaitMs, speakingTimeoutMs: this.config.speakingTimeoutMs, decode: (userId, payload) => this.dave.decrypt(userId, payload) });
-  }
-
-  private voiceStateUpdate(channelId: string | null) {
-    return { op: 4 as const, d: { guild_id: this.config.guildId, channel_id: channelId, self_mute: this.config.selfMute, self_deaf: this.config.selfDeaf } };
-  }
-
-  /** Runs everything that is due at `now`. Every input calls this first, so `timer.at` is never in the past. */
-  private tick(now: number): void {
-    if (!Number.isFinite(now)) throw new LocalProtocolError(`now must be a finite number of milliseconds, got ${now}`, 'E_BAD_ARGUMENT');
-    if (now < this.now) now = this.now; // a monotonic clock never goes back; tolerate jitter from callers
-    this.now = now;
-    for (let guard = 0; guard < 10_000; guard++) {
-      if (!this.runDue(now)) return;
-    }
-  }
-
-  /** Handles one due deadline; returns false when nothing is due. No allocation on the hot path. */
-  private runDue(now: number): boolean {
-    const due = isDue;
-    due.now = now;
-    if (due(this.joinDeadline)) {
-      this.joinDeadline = null;
-      if (this.backoff.attempts > 0) this.scheduleReconnect(now, false, 'no VOICE_STATE_UPDATE/VOICE_SERVER_UPDATE after rejoining');
-      else this.fail({ code: 'E_JOIN_TIMEOUT', message: `Discord sent no VOICE_STATE_UPDATE/VOICE_SERVER_UPDATE within ${this.config.joinTimeoutMs} ms: the channel may be full (MOVE_MEMBERS bypasses the limit), the bot may lack CONNECT permission, or the gateway adapter is not forwarding voice events` });
-      return true;
-    }
-    if (due(this.waitDeadline)) {
-      this.waitDeadline = null;
-      this.fail(this.lastFailure ?? { code: 'E_DISCONNECTED', message: 'disconnected from voice' });
-      return true;
-    }
-    if (due(this.backoff.deadline())) {
-      this.fireReconnect(now);
-      return true;
-    }
-    if (due(this.connectDeadline)) {
-      this.connectDeadline = null;
-      const resuming = this.code === 'resuming';
-      this.scheduleReconnect(now, false, resuming ? 'the server did not answer Resume in time' : `the voice server did not complete the handshake within ${this.config.connectTimeoutMs} ms`);
-      return true;
-    }
-    const hb = due(this.heartbeat.deadline()) ? this.heartbeat.due(now) : null;
-    if (hb) {
-      if (hb.kind === 'send') this.sendHeartbeat(hb.t);
-      else this.scheduleReconnect(now, this.cipher !== null, `no heartbeat ACK for ${this.config.heartbeatMissLimit} heartbeats`);
-      return true;
-    }
-    const disc = due(this.discovery.deadline()) ? this.discovery.due(now) : null;
-    if (disc) {
-      if (disc === 'send' && this.udpId !== null && this.ready) this.out({ type: 'udp-send', id: this.udpId, data: encodeIpDiscoveryRequest(this.ready.ssrc) });
-      else if (disc === 'failed') this.scheduleReconnect(now, false, `no IP discovery answer after ${this.config.ipDiscoveryAttempts} tries`);
-      return true;
-    }
-    if (due(this.udpSilenceDeadline())) {
-      const silentMs = Math.round(now - Math.max(this.udpLastInAt, this.udpExpectedSince as number));
-      this.udpExpectedSince = null;
-      this.warn('E_UDP_SILENT', `nothing arrived on the UDP path for ${silentMs} ms although the voice server answers on it; reconnecting`);
-      this.scheduleReconnect(now, false, `the UDP path went silent for ${silentMs} ms`);
-      return true;
-    }
-    if (due(this.keepaliveAt) && this.udpId !== null) {
-      this.out({ type: 'udp-send', id: this.udpId, data: encodeUdpKeepalive(this.keepaliveCounter++) });
-      this.keepaliveAt = (this.keepaliveAt as number) + this.config.keepaliveIntervalMs;
-      if ((this.keepaliveAt as number) <= now) this.keepaliveAt = now + this.config.keepaliveIntervalMs;
-      return true;
-    }
-    const silence = this.sender && this.code === 'ready' && this.cipher && this.udpId !== null ? this.sender.dueSilence(now) : null;
-    if (silence && this.sender && this.cipher && this.udpId !== null && this.ready) {
-      this.out({ type: 'udp-send', id: this.udpId, data: this.sender.packet(this.cipher, silence.frame) });
-      if (silence.last) {
-        this.sendJson({ op: 5, d: { speaking: 0, delay: 0, ssrc: this.ready.ssrc } });
-        this.speakingSent = false;
-      }
-      return true;
-    }
-    if (due(this.receiver.deadline())) {
-      this.receiver.timeout(now, this.emit);
-      return true;
-    }
-    return false;
-  }
-
-  private nextDeadline(): number | null {
-    const min = earliest(
-      earliest(earliest(this.joinDeadline, this.waitDeadline), earliest(this.backoff.deadline(), this.connectDeadline)),
-      earliest(
-        earliest(this.heartbeat.deadline(), this.discovery.deadline()),
-        earliest(earliest(this.udpId !== null ? this.keepaliveAt : null, this.code === 'ready' ? (this.sender?.deadline() ?? null) : null), earliest(this.receiver.deadline(), this.udpSilenceDeadline())),
-      ),
-    );
-    return min === null ? null : Math.max(min, this.now);
-  }
 }
 
 /** A voice endpoint as VOICE_SERVER_UPDATE carries it: `host`, `host:port` or `[v6]:port`, nothing that breaks a URL. */
 function isEndpoint(e: unknown): e is string {
   return typeof e === 'string' && e.length > 0 && e.length <= 255 && /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?$/.test(e);
 }
-
-/** The host part of `host:port` or `[v6]:port`. */
-function hostOf(endpoint: string): string {
-  const v6 = /^\[([^\]]*)\]/.exec(endpoint);
-  if (v6) return v6[1] as string;
-  const i = endpoint.lastIndexOf(':');
-  return i > 0 && endpoint.indexOf(':') === i ? endpoint.slice(0, i) : endpoint;
-}
-
-function earliest(a: number | null, b: number | null): number | null {
-  return a === null ? b : b === null || a <= b ? a : b;
-}
-
-/** `isDue(at)`: is a deadline reached at `isDue.now`? One shared function object, so checks allocate nothing. */
-const isDue = Object.assign((at: number | null): boolean => at !== null && isDue.now >= at, { now: 0 });
 
 function giveUpCode(code: number): VoiceErrorCode {
   if (code === 4017) return 'E_DAVE_REQUIRED';

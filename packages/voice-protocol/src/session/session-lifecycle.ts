@@ -1,0 +1,401 @@
+/**
+ * The connection lifecycle of a VoiceSession (docs/protocol.md: joining, reconnecting, close codes, timeouts):
+ * the state code and the data each stage owns, the output queue, signalling, opening the voice WebSocket,
+ * reconnects with backoff (resume or fresh join, bounded), waiting for a new server, teardown, and every
+ * deadline. What the server's messages mean is VoiceSession's part (voice-session.ts); this file decides what
+ * happens to the connection.
+ */
+import type { CloseCodeInfo } from '../close-codes.js';
+import { LocalProtocolError } from '../errors.js';
+import { encodeGatewayMessage } from '../gateway/codec.js';
+import type { KnownGatewayMessage } from '../gateway/messages.js';
+import { VOICE_GATEWAY_VERSION } from '../gateway/opcodes.js';
+import { clip, Secret } from '../secret.js';
+import { isLoopbackHost } from '../udp/address.js';
+import { encodeIpDiscoveryRequest } from '../udp/ip-discovery.js';
+import { Backoff } from './backoff.js';
+import { resolveConfig, type ResolvedConfig, type VoiceSessionConfig } from './config.js';
+import { DaveController } from './dave.js';
+import { IpDiscovery } from './discovery.js';
+import { Heartbeat } from './heartbeat.js';
+import type { MediaPath } from './media-path.js';
+import type { SessionEvent, SessionOutput, SessionStateCode, TerminalError } from './outputs.js';
+import { Receiver } from './receiver.js';
+import { WarningLimiter } from './warnings.js';
+
+/** Close code the client uses when it drops a socket on its own (heartbeat loss, timeouts). */
+const CLIENT_RECONNECT_CLOSE = 4000;
+
+/** The voice WebSocket of the current attempt: its id, and whether it was opened to Resume. */
+export interface WsLink {
+  readonly id: number;
+  readonly resume: boolean;
+}
+
+export abstract class SessionLifecycle {
+  protected readonly config: ResolvedConfig;
+  protected code: SessionStateCode = 'idle';
+  private readonly queue: SessionOutput[] = [];
+  private head = 0;
+  protected nextSocketId = 1;
+
+  // Secrets (session id, token) are held as Secret: util.inspect and JSON.stringify never show them.
+  protected voiceState: { sessionId: Secret; channelId: string | null } | null = null;
+  protected server: { token: Secret; endpoint: string } | null = null;
+  /** The voice WebSocket, from ws-connect until it closes. */
+  protected ws: WsLink | null = null;
+  /** The UDP media path, from Ready until teardown (kept while the WebSocket resumes). */
+  protected media: MediaPath | null = null;
+  protected lastSeq = -1;
+
+  protected readonly heartbeat: Heartbeat;
+  protected readonly backoff: Backoff;
+  protected readonly discovery: IpDiscovery;
+  protected readonly dave: DaveController;
+  protected receiver: Receiver;
+  private pendingReconnect: { resume: boolean } | null = null;
+  private lastFailure: TerminalError | null = null;
+  /** Resume attempts since the connection was last proven live (a heartbeat ACK while ready). */
+  protected resumeStreak = 0;
+  protected readonly warnings = new WarningLimiter(5, 10_000);
+
+  private joinDeadline: number | null = null;
+  protected connectDeadline: number | null = null;
+  private waitDeadline: number | null = null;
+
+  protected speakingSent = false;
+  protected channelId: string;
+  protected userId: string | undefined;
+  protected now = 0;
+
+  protected readonly counters = {
+    framesDropped: 0,
+    packetsReceived: 0,
+    decryptFailures: 0,
+    unknownSsrcDrops: 0,
+    malformedDrops: 0,
+    rtcpReceived: 0,
+    otherDatagrams: 0,
+    malformedMessages: 0,
+    unknownOpcodes: 0,
+    resumes: 0,
+    reconnects: 0,
+    replayDrops: 0,
+    udpErrors: 0,
+  };
+
+  protected constructor(config: VoiceSessionConfig) {
+    this.config = resolveConfig(config);
+    this.channelId = this.config.channelId;
+    this.userId = this.config.userId;
+    this.heartbeat = new Heartbeat(this.config.heartbeatMissLimit);
+    this.backoff = new Backoff({ baseMs: this.config.reconnectBaseMs, maxMs: this.config.reconnectMaxMs, maxAttempts: this.config.maxReconnectAttempts }, this.config.random);
+    this.discovery = new IpDiscovery(this.config.ipDiscoveryRetryMs, this.config.ipDiscoveryAttempts);
+    this.dave = new DaveController(this.config.e2ee, {
+      sendJson: (m) => this.sendJson(m),
+      sendBinary: (b) => {
+        if (this.ws !== null) this.out({ type: 'ws-send', id: this.ws.id, data: b });
+      },
+      warn: (code, message) => this.warn(code, message),
+      userId: () => this.userId,
+      channelId: () => this.channelId,
+      recognizedUsers: () => [...this.receiver.users],
+      fail: (error) => this.fail(error),
+    });
+    this.receiver = this.newReceiver();
+  }
+
+  get state(): SessionStateCode {
+    return this.code;
+  }
+
+  /** The next output; when nothing is queued, `{ type: 'timer', at }` (always the last of a drain). */
+  poll(): SessionOutput {
+    if (this.head < this.queue.length) {
+      const o = this.queue[this.head++] as SessionOutput;
+      if (this.head === this.queue.length) {
+        this.queue.length = 0;
+        this.head = 0;
+      }
+      return o;
+    }
+    return { type: 'timer', at: this.code === 'destroyed' ? null : this.nextDeadline() };
+  }
+
+  // ───────────────────────────── outputs ─────────────────────────────
+
+  protected out(o: SessionOutput): void {
+    this.queue.push(o);
+  }
+
+  protected emit = (event: SessionEvent): void => {
+    this.queue.push({ type: 'event', event });
+  };
+
+  protected warn(code: string, message: string): void {
+    const text = this.warnings.admit(code, message, this.now);
+    if (text !== null) this.emit({ type: 'warning', code, message: text });
+  }
+
+  protected setState(to: SessionStateCode): void {
+    if (this.code === to) return;
+    const from = this.code;
+    this.code = to;
+    this.emit({ type: 'state', from, to });
+  }
+
+  protected sendJson(message: KnownGatewayMessage): void {
+    if (this.ws !== null) this.out({ type: 'ws-send', id: this.ws.id, data: encodeGatewayMessage(message) });
+  }
+
+  protected voiceStateUpdate(channelId: string | null) {
+    return { op: 4 as const, d: { guild_id: this.config.guildId, channel_id: channelId, self_mute: this.config.selfMute, self_deaf: this.config.selfDeaf } };
+  }
+
+  // ───────────────────────────── the lifecycle ─────────────────────────────
+
+  protected startSignalling(now: number): void {
+    this.voiceState = null;
+    this.server = null;
+    this.out({ type: 'gateway-send', payload: this.voiceStateUpdate(this.channelId) });
+    this.joinDeadline = now + this.config.joinTimeoutMs;
+    this.setState('signalling');
+  }
+
+  /** Opens the voice WebSocket once both main-gateway updates are in. */
+  protected maybeConnect(now: number): void {
+    if (this.code !== 'signalling' && this.code !== 'waiting-for-server') return;
+    if (!this.server || !this.voiceState || this.voiceState.channelId === null) return;
+    this.joinDeadline = null;
+    this.waitDeadline = null;
+    this.openWs(now, false);
+  }
+
+  private openWs(now: number, resume: boolean): void {
+    if (!this.server) return;
+    if (this.config.wsScheme === 'ws' && !isLoopbackHost(hostOf(this.server.endpoint))) {
+      return this.fail({ code: 'E_INSECURE_TRANSPORT', message: `wsScheme 'ws' (no TLS) is only allowed for a voice server on this machine (127.0.0.1, ::1, localhost), not ${clip(this.server.endpoint)}; the voice token would travel in the clear` });
+    }
+    this.ws = { id: this.nextSocketId++, resume };
+    if (!resume) this.lastSeq = -1;
+    this.out({ type: 'ws-connect', id: this.ws.id, url: `${this.config.wsScheme}://${this.server.endpoint}/?v=${VOICE_GATEWAY_VERSION}` });
+    this.connectDeadline = now + this.config.connectTimeoutMs;
+    this.setState(resume ? 'resuming' : 'connecting');
+  }
+
+  /** A server switch (new endpoint and token): tear down and Identify fresh, never resume (§2.4 rule 1). */
+  protected restartSignalling(): void {
+    this.teardown(1000);
+    this.pendingReconnect = null;
+    this.backoff.cancel();
+    this.setState('signalling');
+  }
+
+  /**
+   * The connection attempt is lost: resume (keep UDP, reopen the WebSocket) or join fresh, after a backoff.
+   * Resumes that never bring back a live connection fall back to a fresh join; the attempts are bounded.
+   */
+  protected scheduleReconnect(now: number, resume: boolean, reason: string, policy?: CloseCodeInfo): void {
+    this.counters.reconnects++;
+    if (resume && this.resumeStreak >= this.config.maxResumeAttempts) {
+      resume = false;
+      reason = `${reason}; ${this.resumeStreak} resumes did not restore the connection, joining fresh`;
+    }
+    if (resume) this.resumeStreak++;
+    else this.resumeStreak = 0;
+    if (!resume) this.teardown(1000);
+    else if (this.ws !== null) {
+      this.out({ type: 'ws-close', id: this.ws.id, code: CLIENT_RECONNECT_CLOSE });
+      this.ws = null;
+      this.heartbeat.stop();
+    }
+    this.lastFailure = { code: 'E_RECONNECT_EXHAUSTED', message: `gave up after ${this.config.maxReconnectAttempts} reconnect attempts; last: ${reason}`, ...(policy && policy.code >= 4000 ? { closeCode: policy.code } : {}) };
+    const delay = this.backoff.next(now, resume);
+    if (delay === null) return this.fail(this.lastFailure);
+    this.pendingReconnect = { resume };
+    this.connectDeadline = null;
+    this.joinDeadline = null;
+    this.setState('backoff');
+    this.emit({ type: 'reconnecting', attempt: this.backoff.attempts, delayMs: delay, reason, resume });
+    if (delay === 0) this.fireReconnect(now);
+  }
+
+  /** True while a resume is pending: UDP, SSRC, key and mode stay valid meanwhile (§6). */
+  protected get resumePending(): boolean {
+    return this.code === 'resuming' || (this.code === 'backoff' && this.pendingReconnect?.resume === true);
+  }
+
+  private fireReconnect(now: number): void {
+    const p = this.pendingReconnect;
+    this.pendingReconnect = null;
+    this.backoff.fire();
+    if (!p) return;
+    if (p.resume && this.server && this.voiceState && this.media?.cipher) this.openWs(now, true);
+    else {
+      this.teardown(1000);
+      this.startSignalling(now);
+    }
+  }
+
+  protected enterWaitForServer(now: number, error: TerminalError): void {
+    this.lastFailure = error;
+    this.pendingReconnect = null;
+    this.backoff.cancel();
+    this.connectDeadline = null;
+    this.joinDeadline = null;
+    this.waitDeadline = now + this.config.waitForServerMs;
+    this.setState('waiting-for-server');
+  }
+
+  protected fail(error: TerminalError): void {
+    this.teardown(1000);
+    this.clearTimers();
+    this.setState('disconnected');
+    this.emit({ type: 'disconnected', error });
+  }
+
+  /** Closes the sockets and drops everything the attempt owned (a resume does not come through here). */
+  protected teardown(closeCode: number): void {
+    if (this.ws !== null) this.out({ type: 'ws-close', id: this.ws.id, code: closeCode });
+    if (this.media !== null) this.out({ type: 'udp-close', id: this.media.udpId });
+    this.ws = null;
+    this.media = null;
+    this.heartbeat.stop();
+    this.discovery.stop();
+    this.speakingSent = false;
+    this.connectDeadline = null;
+    this.dave.reset();
+    this.counters.unknownSsrcDrops += this.receiver.unknownSsrcDrops;
+    this.counters.replayDrops += this.receiver.replayDrops;
+    this.receiver = this.newReceiver();
+  }
+
+  protected clearTimers(): void {
+    this.joinDeadline = null;
+    this.connectDeadline = null;
+    this.waitDeadline = null;
+    this.pendingReconnect = null;
+    this.backoff.cancel();
+  }
+
+  private newReceiver(): Receiver {
+    return new Receiver({ unknownSsrcHoldMs: 1_000, unknownSsrcMaxPackets: 64, unknownSsrcMaxSources: 16, reorderDepth: this.config.reorderDepth, reorderWaitMs: this.config.reorderWaitMs, speakingTimeoutMs: this.config.speakingTimeoutMs, decode: (userId, payload) => this.dave.decrypt(userId, payload) });
+  }
+
+  protected sendHeartbeat(t: number): void {
+    this.sendJson({ op: 3, d: { t, seqAck: this.lastSeq } });
+  }
+
+  // ───────────────────────────── deadlines ─────────────────────────────
+
+  /** Runs everything that is due at `now`. Every input calls this first, so `timer.at` is never in the past. */
+  protected tick(now: number): void {
+    if (!Number.isFinite(now)) throw new LocalProtocolError(`now must be a finite number of milliseconds, got ${now}`, 'E_BAD_ARGUMENT');
+    if (now < this.now) now = this.now; // a monotonic clock never goes back; tolerate jitter from callers
+    this.now = now;
+    for (let guard = 0; guard < 10_000; guard++) {
+      if (!this.runDue(now)) return;
+    }
+  }
+
+  /** When a silent UDP path counts as dead: only while ready and once the server is known to answer. */
+  private udpSilenceDeadline(): number | null {
+    return this.code === 'ready' && this.media !== null ? this.media.silenceDeadline(this.config.udpSilenceTimeoutMs) : null;
+  }
+
+  /** Handles one due deadline; returns false when nothing is due. No allocation on the hot path. */
+  private runDue(now: number): boolean {
+    const due = isDue;
+    due.now = now;
+    const media = this.media;
+    if (due(this.joinDeadline)) {
+      this.joinDeadline = null;
+      if (this.backoff.attempts > 0) this.scheduleReconnect(now, false, 'no VOICE_STATE_UPDATE/VOICE_SERVER_UPDATE after rejoining');
+      else this.fail({ code: 'E_JOIN_TIMEOUT', message: `Discord sent no VOICE_STATE_UPDATE/VOICE_SERVER_UPDATE within ${this.config.joinTimeoutMs} ms: the channel may be full (MOVE_MEMBERS bypasses the limit), the bot may lack CONNECT permission, or the gateway adapter is not forwarding voice events` });
+      return true;
+    }
+    if (due(this.waitDeadline)) {
+      this.waitDeadline = null;
+      this.fail(this.lastFailure ?? { code: 'E_DISCONNECTED', message: 'disconnected from voice' });
+      return true;
+    }
+    if (due(this.backoff.deadline())) {
+      this.fireReconnect(now);
+      return true;
+    }
+    if (due(this.connectDeadline)) {
+      this.connectDeadline = null;
+      const resuming = this.code === 'resuming';
+      this.scheduleReconnect(now, false, resuming ? 'the server did not answer Resume in time' : `the voice server did not complete the handshake within ${this.config.connectTimeoutMs} ms`);
+      return true;
+    }
+    const hb = due(this.heartbeat.deadline()) ? this.heartbeat.due(now) : null;
+    if (hb) {
+      if (hb.kind === 'send') this.sendHeartbeat(hb.t);
+      else this.scheduleReconnect(now, media?.cipher != null, `no heartbeat ACK for ${this.config.heartbeatMissLimit} heartbeats`);
+      return true;
+    }
+    const disc = due(this.discovery.deadline()) ? this.discovery.due(now) : null;
+    if (disc) {
+      if (disc === 'send' && media) this.out({ type: 'udp-send', id: media.udpId, data: encodeIpDiscoveryRequest(media.ready.ssrc) });
+      else if (disc === 'failed') this.scheduleReconnect(now, false, `no IP discovery answer after ${this.config.ipDiscoveryAttempts} tries`);
+      return true;
+    }
+    if (media === null) return due(this.receiver.deadline()) ? this.receiverTimeout(now) : false;
+    if (due(this.udpSilenceDeadline())) {
+      const silentMs = media.takeSilence(now);
+      this.warn('E_UDP_SILENT', `nothing arrived on the UDP path for ${silentMs} ms although the voice server answers on it; reconnecting`);
+      this.scheduleReconnect(now, false, `the UDP path went silent for ${silentMs} ms`);
+      return true;
+    }
+    if (due(media.keepaliveDeadline())) {
+      this.out({ type: 'udp-send', id: media.udpId, data: media.nextKeepalive(now) });
+      return true;
+    }
+    const silence = this.code === 'ready' && media.cipher ? media.sender.dueSilence(now) : null;
+    if (silence && media.cipher) {
+      this.out({ type: 'udp-send', id: media.udpId, data: media.sender.packet(media.cipher, silence.frame) });
+      if (silence.last) {
+        this.sendJson({ op: 5, d: { speaking: 0, delay: 0, ssrc: media.ready.ssrc } });
+        this.speakingSent = false;
+      }
+      return true;
+    }
+    return due(this.receiver.deadline()) ? this.receiverTimeout(now) : false;
+  }
+
+  private receiverTimeout(now: number): true {
+    this.receiver.timeout(now, this.emit);
+    return true;
+  }
+
+  private nextDeadline(): number | null {
+    const media = this.media;
+    const min = earliest(
+      earliest(earliest(this.joinDeadline, this.waitDeadline), earliest(this.backoff.deadline(), this.connectDeadline)),
+      earliest(
+        earliest(this.heartbeat.deadline(), this.discovery.deadline()),
+        earliest(
+          media === null ? null : earliest(media.keepaliveDeadline(), this.code === 'ready' ? media.sender.deadline() : null),
+          earliest(this.receiver.deadline(), this.udpSilenceDeadline()),
+        ),
+      ),
+    );
+    return min === null ? null : Math.max(min, this.now);
+  }
+}
+
+/** The host part of `host:port` or `[v6]:port`. */
+function hostOf(endpoint: string): string {
+  const v6 = /^\[([^\]]*)\]/.exec(endpoint);
+  if (v6) return v6[1] as string;
+  const i = endpoint.lastIndexOf(':');
+  return i > 0 && endpoint.indexOf(':') === i ? endpoint.slice(0, i) : endpoint;
+}
+
+function earliest(a: number | null, b: number | null): number | null {
+  return a === null ? b : b === null || a <= b ? a : b;
+}
+
+/** `isDue(at)`: is a deadline reached at `isDue.now`? One shared function object, so checks allocate nothing. */
+const isDue = Object.assign((at: number | null): boolean => at !== null && isDue.now >= at, { now: 0 });
