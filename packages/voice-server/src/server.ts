@@ -55,7 +55,8 @@ export class VoiceServer {
   private readonly gatewayWss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 1 << 20 });
   private readonly conns = new Map<number, WebSocket>();
   private readonly dropped = new Set<number>();
-  private readonly adapters = new Map<string, Set<{ onVoiceServerUpdate(d: never): void; onVoiceStateUpdate(d: never): void }>>();
+  /** userId → that user's adapters, each for one guild (learnt from its first op 4 when not given). */
+  private readonly adapters = new Map<string, Set<{ guildId: string | null; methods: { onVoiceServerUpdate(d: never): void; onVoiceStateUpdate(d: never): void; destroy(): void } }>>();
   private readonly gatewayClients = new Set<GatewayClient>();
   private timer: ReturnType<typeof setTimeout> | null = null;
   private timerAt: number | null = null;
@@ -148,47 +149,65 @@ export class VoiceServer {
     return `${this.tls ? 'wss' : 'ws'}://${this.endpoint}/gateway?v=10&encoding=json`;
   }
 
-  /** An in-process main-gateway adapter for `userId` (discord.js's adapter shape). */
-  adapterCreator(userId: string): AdapterCreator {
+  /**
+   * An in-process main-gateway adapter for `userId` (discord.js's adapter shape). Like discord.js's
+   * `guild.voiceAdapterCreator`, each adapter receives only its own guild's VOICE_STATE/SERVER_UPDATEs: the guild
+   * is `guildId`, or the one of the adapter's first op 4.
+   */
+  adapterCreator(userId: string, guildId?: string): AdapterCreator {
     return (methods) => {
       let set = this.adapters.get(userId);
       if (!set) {
         set = new Set();
         this.adapters.set(userId, set);
       }
-      set.add(methods);
+      const entry = { guildId: guildId ?? null, methods };
+      set.add(entry);
       return {
         sendPayload: (payload) => {
           if (this.closed) return false;
+          entry.guildId ??= payload.d.guild_id;
           // like a network hop: the answer arrives asynchronously
           setImmediate(() => this.input((now) => this.core.handleGatewayVoiceStateUpdate(userId, payload.d, now)));
           return true;
         },
         destroy: () => {
-          set?.delete(methods);
+          set?.delete(entry);
         },
       };
     };
   }
 
-  // ── fault injection (same controls as the core) ──
-  closeSocket(userId: string, code: number): void {
-    this.input(() => this.core.closeSocket(userId, code));
+  /**
+   * Calls the library side's `destroy()` of the user's adapters (in one guild when given), as discord.js does when
+   * the bot leaves a guild or the client is destroyed: the connections using them are destroyed.
+   */
+  closeAdapters(userId: string, guildId?: string): void {
+    for (const entry of [...(this.adapters.get(userId) ?? [])]) {
+      if (guildId !== undefined && entry.guildId !== guildId) continue;
+      this.adapters.get(userId)?.delete(entry);
+      (entry.methods as { destroy?: () => void }).destroy?.();
+    }
   }
-  dropSocket(userId: string): void {
-    this.input(() => this.core.dropSocket(userId));
+
+  // ── fault injection (same controls as the core; `guildId` addresses one of a bot's calls) ──
+  closeSocket(userId: string, code: number, guildId?: string): void {
+    this.input(() => this.core.closeSocket(userId, code, guildId));
   }
-  setAcking(userId: string, acking: boolean): void {
-    this.input(() => this.core.setAcking(userId, acking));
+  dropSocket(userId: string, guildId?: string): void {
+    this.input(() => this.core.dropSocket(userId, guildId));
   }
-  setUdpSilent(userId: string, silent: boolean): void {
-    this.input(() => this.core.setUdpSilent(userId, silent));
+  setAcking(userId: string, acking: boolean, guildId?: string): void {
+    this.input(() => this.core.setAcking(userId, acking, guildId));
+  }
+  setUdpSilent(userId: string, silent: boolean, guildId?: string): void {
+    this.input(() => this.core.setUdpSilent(userId, silent, guildId));
   }
   setChannelFull(channelId: string, full: boolean): void {
     this.core.setChannelFull(channelId, full);
   }
-  sendRaw(userId: string, data: string | Uint8Array): void {
-    this.input(() => this.core.sendRaw(userId, data));
+  sendRaw(userId: string, data: string | Uint8Array, guildId?: string): void {
+    this.input(() => this.core.sendRaw(userId, data, guildId));
   }
   changeEndpoint(guildId: string, endpoint: string | null): void {
     this.input(() => this.core.changeEndpoint(guildId, endpoint));
@@ -295,7 +314,8 @@ export class VoiceServer {
       case 'timer':
         return;
       case 'gateway-dispatch': {
-        for (const m of this.adapters.get(o.userId) ?? []) {
+        for (const { guildId, methods: m } of this.adapters.get(o.userId) ?? []) {
+          if (guildId !== o.d.guild_id) continue; // each adapter hears only its own guild, as on discord.js
           const d = o.d as never;
           setImmediate(() => (o.t === 'VOICE_STATE_UPDATE' ? m.onVoiceStateUpdate(d) : m.onVoiceServerUpdate(d)));
         }

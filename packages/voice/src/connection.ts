@@ -32,6 +32,12 @@ export interface JoinVoiceChannelOptions {
   readonly selfDeaf?: boolean;
   /** The bot's user id; taken from the first VOICE_STATE_UPDATE when omitted. */
   readonly userId?: string;
+  /**
+   * Connections are kept per (group, guild): joining a guild that already has a live connection in the group
+   * moves that connection (and applies selfMute/selfDeaf) instead of creating a second one. Default: the
+   * `userId` when given (several bots in one process), else 'default'.
+   */
+  readonly group?: string;
   /** Advanced session settings (timeouts, reconnect policy, `wsScheme: 'ws'` for a plain local emulator). */
   readonly session?: Partial<Omit<VoiceSessionConfig, 'guildId' | 'channelId' | 'crypto' | 'random' | 'userId' | 'selfMute' | 'selfDeaf'>>;
   /** Monotonic milliseconds; defaults to performance.now(). */
@@ -52,6 +58,8 @@ export interface VoiceConnectionEvents {
   audio: [frame: ReceivedFrame];
   warning: [warning: { code: string; message: string }];
   stats: [stats: SessionStats];
+  /** Discord moved the bot to another channel (or a moveTo() completed). */
+  moved: [channelId: string];
   /** A DAVE transition executed: the call now runs with `protocolVersion`; show `privacyCode` to users who verify. */
   daveTransition: [info: { protocolVersion: number; privacyCode: string }];
   /** The connection ended: `error` is null after disconnect()/destroy(), else the terminal reason. */
@@ -76,10 +84,14 @@ export class VoiceConnection extends TypedEmitter<VoiceConnectionEvents> {
   private readonly now: () => number;
   private destroyedFlag = false;
   private lastError: VoiceError | null = null;
+  /** DAVE version Session Description chose (0: transport encryption only, e.g. a Stage channel). */
+  private describedDaveVersion = 0;
+  readonly group: string;
 
   constructor(options: JoinVoiceChannelOptions) {
     super();
     this.guildId = options.guildId;
+    this.group = options.group ?? options.userId ?? 'default';
     this.now = options.now ?? (() => performance.now());
     this.#session = new VoiceSession({
       ...options.session,
@@ -122,17 +134,68 @@ export class VoiceConnection extends TypedEmitter<VoiceConnectionEvents> {
     return this.#session.stats();
   }
 
+  /** True after destroy(): sends return false, stopSpeaking() does nothing, players drop this connection. */
+  get destroyed(): boolean {
+    return this.destroyedFlag;
+  }
+
+  /** The channel the bot is in (updated when Discord moves it). */
+  get channelId(): string {
+    return this.#session.currentChannelId;
+  }
+
+  get selfMute(): boolean {
+    return this.#session.selfState.selfMute;
+  }
+
+  get selfDeaf(): boolean {
+    return this.#session.selfState.selfDeaf;
+  }
+
+  /** True while audio is end-to-end encrypted (DAVE established with a privacy code). */
+  get e2ee(): boolean {
+    return this.#session.stats().daveProtocolVersion > 0 && this.#session.privacyCode !== '';
+  }
+
+  /** Moves to another channel of the guild; `moved` fires when Discord confirms. */
+  moveTo(channelId: string): void {
+    if (this.destroyedFlag) throw new VoiceError('E_DESTROYED', 'the connection was destroyed; call joinVoiceChannel again');
+    this.#driver.input((now) => this.#session.moveTo(channelId, now));
+  }
+
+  setSelfMute(selfMute: boolean): void {
+    if (this.destroyedFlag) throw new VoiceError('E_DESTROYED', 'the connection was destroyed');
+    this.#driver.input((now) => this.#session.setSelfState({ selfMute }, now));
+  }
+
+  setSelfDeaf(selfDeaf: boolean): void {
+    if (this.destroyedFlag) throw new VoiceError('E_DESTROYED', 'the connection was destroyed');
+    this.#driver.input((now) => this.#session.setSelfState({ selfDeaf }, now));
+  }
+
+  /**
+   * The 45-digit DAVE verification code shared with `userId` (compare it out of band to verify each other).
+   * Rejects when the call is not end-to-end encrypted.
+   */
+  verificationCode(userId: string): Promise<string> {
+    const code = this.#session.verificationCode(userId);
+    return code ?? Promise.reject(new VoiceError('E_DAVE_UNSUPPORTED', 'there is no verification code: the call is not end-to-end encrypted (DAVE) right now'));
+  }
+
   /** The DAVE voice privacy code of the current epoch (30 digits in groups of 5), '' without DAVE. */
   get privacyCode(): string {
     return this.#session.privacyCode;
   }
 
   /**
-   * Resolves when the connection can send and receive audio. Rejects with the terminal VoiceError, on abort,
-   * or after `timeoutMs` (default 30 s).
+   * Resolves when the connection can send and receive audio. With `{ e2ee: true }` it waits until the audio is
+   * end-to-end encrypted (the DAVE group is formed and `privacyCode` is set), or resolves at once when the server
+   * chose no DAVE for this channel (a Stage channel). Rejects with the terminal VoiceError, on abort, or after
+   * `timeoutMs` (default 30 s).
    */
-  ready(options: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<void> {
-    if (this.#session.state === 'ready') return Promise.resolve();
+  ready(options: { signal?: AbortSignal; timeoutMs?: number; e2ee?: boolean } = {}): Promise<void> {
+    const usable = (): boolean => this.#session.state === 'ready' && (!options.e2ee || this.describedDaveVersion === 0 || this.e2ee);
+    if (usable()) return Promise.resolve();
     if (this.destroyedFlag) return Promise.reject(new VoiceError('E_DESTROYED', 'the connection was destroyed'));
     if (this.#session.state === 'disconnected') return Promise.reject(this.lastError ?? new VoiceError('E_DISCONNECTED', 'the connection is disconnected; call rejoin()'));
     return new Promise<void>((resolve, reject) => {
@@ -141,11 +204,13 @@ export class VoiceConnection extends TypedEmitter<VoiceConnectionEvents> {
         clearTimeout(timer);
         this.off('ready', onReady);
         this.off('resumed', onReady);
+        this.off('daveTransition', onReady);
         this.off('disconnected', onDisconnected);
         this.off('destroyed', onDestroyed);
         options.signal?.removeEventListener('abort', onAbort);
       };
       const onReady = (): void => {
+        if (!usable()) return;
         cleanup();
         resolve();
       };
@@ -163,12 +228,13 @@ export class VoiceConnection extends TypedEmitter<VoiceConnectionEvents> {
       };
       const timer = setTimeout(() => {
         cleanup();
-        reject(new VoiceError('E_TIMEOUT', `the voice connection was not ready within ${timeoutMs} ms (state: ${this.#session.state})`));
+        reject(new VoiceError('E_TIMEOUT', `the voice connection was not ${options.e2ee && this.#session.state === 'ready' ? 'end-to-end encrypted' : 'ready'} within ${timeoutMs} ms (state: ${this.#session.state})`));
       }, timeoutMs);
       if (options.signal?.aborted) return onAbort();
       options.signal?.addEventListener('abort', onAbort, { once: true });
       this.on('ready', onReady);
       this.on('resumed', onReady);
+      this.on('daveTransition', onReady);
       this.on('disconnected', onDisconnected);
       this.on('destroyed', onDestroyed);
     });
@@ -179,15 +245,17 @@ export class VoiceConnection extends TypedEmitter<VoiceConnectionEvents> {
     this.#driver.input((now) => this.#session.setSpeaking(flags, now));
   }
 
-  /** Sends one 20 ms Opus frame now. Returns false (and counts a drop) while the connection is not ready. */
+  /** Sends one 20 ms Opus frame now. Returns false (and counts a drop) while the connection is not ready, and after destroy. */
   sendOpusFrame(opus: Uint8Array): boolean {
+    if (this.destroyedFlag) return false;
     let sent = false;
     this.#driver.input((now) => (sent = this.#session.sendOpusFrame(opus, now)));
     return sent;
   }
 
-  /** Five silence frames, then speaking 0. */
+  /** Five silence frames, then speaking 0. Does nothing after destroy. */
   stopSpeaking(): void {
+    if (this.destroyedFlag) return;
     this.#driver.input((now) => this.#session.stopSpeaking(now));
   }
 
@@ -244,6 +312,7 @@ export class VoiceConnection extends TypedEmitter<VoiceConnectionEvents> {
   destroy(): void {
     if (this.destroyedFlag) return;
     this.destroyedFlag = true;
+    if (registry.get(registryKey(this.group, this.guildId)) === this) registry.delete(registryKey(this.group, this.guildId));
     this.#driver.input((now) => this.#session.destroy(now));
     this.#driver.release();
     this.receiver.endAll();
@@ -256,12 +325,15 @@ export class VoiceConnection extends TypedEmitter<VoiceConnectionEvents> {
     this.removeAllListeners();
   }
 
-  private onSessionEvent(e: SessionEvent): void {
+  private onSessionEvent(e: SessionEvent): unknown {
     switch (e.type) {
       case 'state':
         return this.emit('state', e.from, e.to);
       case 'ready':
+        this.describedDaveVersion = e.daveProtocolVersion;
         return this.emit('ready', { ssrc: e.ssrc, mode: e.mode, daveProtocolVersion: e.daveProtocolVersion });
+      case 'moved':
+        return this.emit('moved', e.channelId);
       case 'resumed':
         return this.emit('resumed');
       case 'reconnecting':
@@ -300,7 +372,34 @@ function toVoiceError(e: TerminalError): VoiceError {
   return err;
 }
 
-/** Joins a voice channel. The connection starts at once; `await connection.ready()` to wait until it is usable. */
+const registry = new Map<string, VoiceConnection>();
+const registryKey = (group: string, guildId: string): string => `${group}\u0000${guildId}`;
+
+/**
+ * Joins a voice channel. The connection starts at once; `await connection.ready()` to wait until it is usable.
+ * A guild that already has a live connection in the same group gets that connection back, moved to `channelId`
+ * (and with the new selfMute/selfDeaf) — never a second connection competing for the same voice state.
+ */
 export function joinVoiceChannel(options: JoinVoiceChannelOptions): VoiceConnection {
-  return new VoiceConnection(options);
+  const key = registryKey(options.group ?? options.userId ?? 'default', options.guildId);
+  const existing = registry.get(key);
+  if (existing && !existing.destroyed) {
+    if (existing.channelId !== options.channelId) existing.moveTo(options.channelId);
+    if (options.selfMute !== undefined && options.selfMute !== existing.selfMute) existing.setSelfMute(options.selfMute);
+    if (options.selfDeaf !== undefined && options.selfDeaf !== existing.selfDeaf) existing.setSelfDeaf(options.selfDeaf);
+    return existing;
+  }
+  const connection = new VoiceConnection(options);
+  registry.set(key, connection);
+  return connection;
+}
+
+/** The live connection of a guild in a group (default group: 'default', or the userId the connection was given). */
+export function getVoiceConnection(guildId: string, group = 'default'): VoiceConnection | undefined {
+  return registry.get(registryKey(group, guildId));
+}
+
+/** Every live connection, optionally of one group. */
+export function getVoiceConnections(group?: string): VoiceConnection[] {
+  return [...registry.values()].filter((c) => group === undefined || c.group === group);
 }

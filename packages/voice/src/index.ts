@@ -5,5 +5,5 @@ export * from './emitter.js';
 export { VoiceDriver, type DriverHooks } from './driver.js';
 export { FramePacer } from '@voicewire/voice-protocol';
 export { AudioReceiver, type AudioSubscription, type ReceivedFrame } from './receiver.js';
-export { joinVoiceChannel, VoiceConnection, type JoinVoiceChannelOptions, type VoiceConnectionEvents } from './connection.js';
+export { getVoiceConnection, getVoiceConnections, joinVoiceChannel, VoiceConnection, type JoinVoiceChannelOptions, type VoiceConnectionEvents } from './connection.js';
 export { VoiceError, type VoiceErrorCode } from '@voicewire/voice-protocol';

@@ -35,6 +35,8 @@ export interface E2eeSession {
   setPassthroughMode(enabled: boolean, expirySeconds?: number): void;
   /** 30-digit voice privacy code of the current epoch, '' when none. */
   readonly voicePrivacyCode: string;
+  /** The 45-digit verification code of the shared group with `userId` (docs/protocol.md, DAVE verification). */
+  verificationCode?(userId: string): Promise<string>;
   /** Releases native resources. */
   destroy?(): void;
 }

@@ -72,6 +72,15 @@ export class DaveController {
     }
   }
 
+  verificationCode(userId: string): Promise<string> | null {
+    if (!this.active || !this.session?.verificationCode) return null;
+    try {
+      return this.session.verificationCode(userId);
+    } catch {
+      return null;
+    }
+  }
+
   /** A DAVE version the server may ask for: 1 to the provider's highest. */
   private supports(version: number): boolean {
     return version >= 1 && version <= this.maxProtocolVersion;

@@ -65,6 +65,8 @@ export abstract class SessionLifecycle {
 
   protected speakingSent = false;
   protected channelId: string;
+  protected selfMute: boolean;
+  protected selfDeaf: boolean;
   protected userId: string | undefined;
   protected now = 0;
 
@@ -87,6 +89,8 @@ export abstract class SessionLifecycle {
   protected constructor(config: VoiceSessionConfig) {
     this.config = resolveConfig(config);
     this.channelId = this.config.channelId;
+    this.selfMute = this.config.selfMute;
+    this.selfDeaf = this.config.selfDeaf;
     this.userId = this.config.userId;
     this.heartbeat = new Heartbeat(this.config.heartbeatMissLimit);
     this.backoff = new Backoff({ baseMs: this.config.reconnectBaseMs, maxMs: this.config.reconnectMaxMs, maxAttempts: this.config.maxReconnectAttempts }, this.config.random);
@@ -149,7 +153,7 @@ export abstract class SessionLifecycle {
   }
 
   protected voiceStateUpdate(channelId: string | null) {
-    return { op: 4 as const, d: { guild_id: this.config.guildId, channel_id: channelId, self_mute: this.config.selfMute, self_deaf: this.config.selfDeaf } };
+    return { op: 4 as const, d: { guild_id: this.config.guildId, channel_id: channelId, self_mute: this.selfMute, self_deaf: this.selfDeaf } };
   }
 
   // ───────────────────────────── the lifecycle ─────────────────────────────

@@ -134,6 +134,45 @@ export class VoiceSession extends SessionLifecycle {
     }
   }
 
+  /** The channel the bot is in (or joining): updated when Discord moves it. */
+  get currentChannelId(): string {
+    return this.channelId;
+  }
+
+  /**
+   * Moves to another channel of the same guild: op 4 with the new channel. The session follows the
+   * VOICE_STATE_UPDATE (a `moved` event) and, when Discord assigns a new server, Identifies fresh.
+   */
+  moveTo(channelId: string, now: number): void {
+    this.assertAlive('moveTo()');
+    if (typeof channelId !== 'string' || channelId.length === 0) throw new LocalProtocolError('moveTo() needs a channel id', 'E_BAD_ARGUMENT');
+    this.tick(now);
+    if (this.code === 'idle' || this.code === 'disconnected') {
+      this.channelId = channelId; // used by the next join()
+      return;
+    }
+    this.out({ type: 'gateway-send', payload: this.voiceStateUpdate(channelId) });
+  }
+
+  /** Changes self mute / self deaf after joining (op 4 with the current channel). */
+  setSelfState(state: { selfMute?: boolean; selfDeaf?: boolean }, now: number): void {
+    this.assertAlive('setSelfState()');
+    this.tick(now);
+    if (state.selfMute !== undefined) this.selfMute = state.selfMute;
+    if (state.selfDeaf !== undefined) this.selfDeaf = state.selfDeaf;
+    if (this.code !== 'idle' && this.code !== 'disconnected') this.out({ type: 'gateway-send', payload: this.voiceStateUpdate(this.channelId) });
+  }
+
+  /** The current self mute / self deaf flags. */
+  get selfState(): { selfMute: boolean; selfDeaf: boolean } {
+    return { selfMute: this.selfMute, selfDeaf: this.selfDeaf };
+  }
+
+  /** The DAVE verification code for another member (45 digits), or null without DAVE or a provider that has none. */
+  verificationCode(userId: string): Promise<string> | null {
+    return this.dave.verificationCode(userId);
+  }
+
   /** Leaves the channel (op 4 with channel null) and closes the voice sockets. The session can join again. */
   leave(now: number): void {
     this.assertAlive('leave()');

@@ -56,6 +56,8 @@ interface ServerSession {
   packetsRelayedIn: number;
   /** DAVE negotiated for this session (protocol version 1). */
   dave: boolean;
+  /** The socket dropSocket() silenced, so that a later closeSocket() can still close it. */
+  droppedConnId: number | null;
   /** Fault injection: the UDP path is a black hole both ways. */
   udpSilent: boolean;
 }
@@ -151,6 +153,11 @@ export class VoiceServerCore {
       this.pending.delete(key);
       if (existing) this.endSession(existing, 4014);
       this.dispatch(userId, 'VOICE_STATE_UPDATE', { guild_id: d.guild_id, channel_id: null, user_id: userId, session_id: sessionId, self_mute: !!d.self_mute, self_deaf: !!d.self_deaf });
+      return;
+    }
+    if (existing && existing.channelId === d.channel_id && this.pending.has(key)) {
+      // Same channel: only the self mute/deaf flags changed. Discord answers with a VOICE_STATE_UPDATE alone.
+      this.dispatch(userId, 'VOICE_STATE_UPDATE', { guild_id: d.guild_id, channel_id: d.channel_id, user_id: userId, session_id: sessionId, self_mute: !!d.self_mute, self_deaf: !!d.self_deaf, deaf: false, mute: false, suppress: false });
       return;
     }
     if (this.fullChannels.has(d.channel_id)) return; // Discord answers nothing when the channel is full (§2.1)
@@ -318,10 +325,23 @@ export class VoiceServerCore {
 
   // ───────────────────────────── fault injection ─────────────────────────────
 
-  /** Closes the user's voice socket with `code`. Codes that end a session (4006, 4009, 4014, 4022…) forget it. */
-  closeSocket(userId: string, code: number): void {
-    for (const s of this.sessions.values()) {
-      if (s.userId !== userId || !s.conn) continue;
+  /** The sessions a fault control addresses: the user's, in one guild when `guildId` is given. */
+  private targets(userId: string, guildId?: string): ServerSession[] {
+    return [...this.sessions.values()].filter((s) => s.userId === userId && (guildId === undefined || s.guildId === guildId));
+  }
+
+  /**
+   * Closes the user's voice socket with `code` (in one guild when `guildId` is given). Codes that end a session
+   * (4006, 4009, 4014, 4022…) forget it. A socket silenced by dropSocket() is closed too.
+   */
+  closeSocket(userId: string, code: number, guildId?: string): void {
+    for (const s of this.targets(userId, guildId)) {
+      if (!s.conn) {
+        if (s.droppedConnId !== null) this.queue.push({ type: 'ws-close', connId: s.droppedConnId, code });
+        s.droppedConnId = null;
+        if (!(code < 4000 || code === 4015 || code === 4013)) this.removeSession(s);
+        continue;
+      }
       const resumable = code < 4000 || code === 4015 || code === 4013;
       if (resumable) this.closeConn(s.conn, code);
       else this.endSession(s, code);
@@ -329,9 +349,10 @@ export class VoiceServerCore {
   }
 
   /** The user's socket goes silent without a close frame; the client must notice through heartbeats. */
-  dropSocket(userId: string): void {
-    for (const s of this.sessions.values()) {
-      if (s.userId !== userId || !s.conn) continue;
+  dropSocket(userId: string, guildId?: string): void {
+    for (const s of this.targets(userId, guildId)) {
+      if (!s.conn) continue;
+      s.droppedConnId = s.conn.id;
       s.conn.dropped = true;
       this.queue.push({ type: 'ws-drop', connId: s.conn.id });
       this.conns.delete(s.conn.id);
@@ -340,13 +361,13 @@ export class VoiceServerCore {
   }
 
   /** The user's UDP path becomes a black hole both ways (or works again): nothing arrives, nothing is echoed. */
-  setUdpSilent(userId: string, silent: boolean): void {
-    for (const s of this.sessions.values()) if (s.userId === userId) s.udpSilent = silent;
+  setUdpSilent(userId: string, silent: boolean, guildId?: string): void {
+    for (const s of this.targets(userId, guildId)) s.udpSilent = silent;
   }
 
   /** Stop (or resume) answering the user's heartbeats. */
-  setAcking(userId: string, acking: boolean): void {
-    for (const s of this.sessions.values()) if (s.userId === userId) s.acking = acking;
+  setAcking(userId: string, acking: boolean, guildId?: string): void {
+    for (const s of this.targets(userId, guildId)) s.acking = acking;
   }
 
   /**
@@ -373,8 +394,8 @@ export class VoiceServerCore {
   }
 
   /** Sends raw data (e.g. malformed JSON) on the user's socket. */
-  sendRaw(userId: string, data: string | Uint8Array): void {
-    for (const s of this.sessions.values()) if (s.userId === userId && s.conn) this.queue.push({ type: 'ws-send', connId: s.conn.id, data });
+  sendRaw(userId: string, data: string | Uint8Array, guildId?: string): void {
+    for (const s of this.targets(userId, guildId)) if (s.conn) this.queue.push({ type: 'ws-send', connId: s.conn.id, data });
   }
 
   /** Endpoints this server answers to (the configured one and any set by changeEndpoint). */
@@ -418,6 +439,7 @@ export class VoiceServerCore {
       packetsRelayedIn: 0,
       dave,
       udpSilent: false,
+      droppedConnId: null,
     };
     conn.session = s;
     conn.lastHeartbeatAt = now;
