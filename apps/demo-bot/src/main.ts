@@ -1,9 +1,13 @@
 // `pnpm demo`: offline against the embedded voice emulator by default; against Discord when DISCORD_TOKEN,
 // GUILD_ID and CHANNEL_ID are set (optionally with a file to play as the first argument).
+import { isAbsolute, resolve } from 'node:path';
 import { CLIP_PATH } from './shared.js';
 
 const args = process.argv.slice(2).filter((a) => a !== '--');
-const file = args[0] ?? CLIP_PATH;
+// `npm run demo -- song.mp3` runs in the app's folder: a relative path means the folder the user ran it from
+// (npm and pnpm pass it as INIT_CWD). URLs go to ffmpeg as they are.
+const given = args[0];
+const file = given === undefined ? CLIP_PATH : /^[a-z][a-z0-9+.-]*:\/\//i.test(given) || isAbsolute(given) ? given : resolve(process.env.INIT_CWD ?? process.cwd(), given);
 const { DISCORD_TOKEN, GUILD_ID, CHANNEL_ID } = process.env;
 
 try {

@@ -18,6 +18,7 @@ export interface DemoSummary {
   readonly framesLost: number;
   readonly wsRttMs: number | null;
   readonly udpRttMs: number | null;
+  readonly udpRttSource: 'keepalive' | 'discovery' | null;
   readonly recordingPath: string;
   readonly wavPath: string;
   readonly mode: string;
@@ -43,12 +44,10 @@ export async function runOfflineDemo(options: { outDir: string; clip?: string; q
   try {
     let info = { mode: '', daveProtocolVersion: 0 };
     speaker.once('ready', (i) => (info = i));
-    await Promise.all([speaker.ready({ timeoutMs: 10_000 }), listener.ready({ timeoutMs: 10_000 })]);
+    // ready({ e2ee: true }) waits for the DAVE group, so the clip is end-to-end encrypted from its first frame
+    // (a channel without DAVE resolves at once).
+    await Promise.all([speaker.ready({ timeoutMs: 10_000, e2ee: true }), listener.ready({ timeoutMs: 10_000, e2ee: true })]);
     log(`[demo] speaker and listener joined (${info.mode}, DAVE v${info.daveProtocolVersion})`);
-    // Wait until both are in the same DAVE group (same privacy code), so the clip is end-to-end encrypted from
-    // its first frame. Bounded: a call without DAVE simply goes on.
-    const groupBy = performance.now() + 5_000;
-    while (info.daveProtocolVersion > 0 && performance.now() < groupBy && !(speaker.privacyCode && speaker.privacyCode === listener.privacyCode)) await new Promise((r) => setTimeout(r, 10));
     if (speaker.privacyCode) log(`[demo] DAVE group formed; voice privacy code ${speaker.privacyCode}`);
 
     const recorder = new UserRecorder({ wav: true });
@@ -84,6 +83,7 @@ export async function runOfflineDemo(options: { outDir: string; clip?: string; q
       framesLost: s.packetsLost,
       wsRttMs: speaker.stats.wsRttMs ?? s.wsRttMs,
       udpRttMs: s.udpRttMs,
+      udpRttSource: s.udpRttSource,
       recordingPath,
       wavPath,
       mode: info.mode,
@@ -98,7 +98,7 @@ export async function runOfflineDemo(options: { outDir: string; clip?: string; q
         `  frames received   ${summary.framesReceived} (including the silence tail)`,
         `  frames lost       ${summary.framesLost}`,
         `  ws round trip     ${ms(summary.wsRttMs)}`,
-        `  udp round trip    ${ms(summary.udpRttMs)} (IP discovery)`,
+        `  udp round trip    ${ms(summary.udpRttMs)} (${summary.udpRttSource === 'keepalive' ? 'keepalive echoes, measured all along' : 'IP discovery'})`,
         `  encryption        ${summary.mode}, DAVE protocol v${summary.daveProtocolVersion} (end-to-end)`,
         `  privacy code      ${summary.privacyCode || 'n/a'}`,
         `  DAVE frames       ${speaker.stats.daveEncryptFailures} encrypt failures, ${s.daveDecryptFailures} decrypt failures, ${s.davePassthroughFrames} passed through unencrypted`,

@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { AudioError } from './errors.js';
-import { createOggOpusResource, createPcmResource, type AudioResource } from './resource.js';
+import { assertFile, createOggOpusResource, createPcmResource, type AudioResource } from './resource.js';
 
 export interface FfmpegOptions {
   /** Path of the ffmpeg binary (default: `ffmpeg` on PATH). */
@@ -30,19 +30,27 @@ function trackChild(child: ChildProcess): void {
   }
 }
 
-export function createFfmpegResource(input: string, options: FfmpegOptions = {}): AudioResource {
+/**
+ * Anything ffmpeg reads, as a resource: a file path, a URL, or the bytes themselves as a Node `Readable` or any
+ * async iterable of bytes (what yt-dlp, play-dl and fetch bodies give), piped into ffmpeg's stdin. A path that
+ * is not a file throws E_FILE_NOT_FOUND at once.
+ */
+export function createFfmpegResource(input: string | AsyncIterable<Uint8Array>, options: FfmpegOptions & { title?: string } = {}): AudioResource {
   const ffmpeg = options.ffmpegPath ?? 'ffmpeg';
   const output = options.output ?? 'ogg';
+  const piped = typeof input !== 'string';
+  if (!piped && !/^[a-z][a-z0-9+.-]*:/i.test(input)) assertFile(input);
   const args = [
-    '-hide_banner', '-loglevel', 'error', '-nostdin',
+    '-hide_banner', '-loglevel', 'error', ...(piped ? [] : ['-nostdin']),
     ...(options.inputArgs ?? []),
-    '-i', input,
+    '-i', piped ? 'pipe:0' : input,
     '-vn', '-ar', '48000', '-ac', '2',
     ...(output === 'ogg' ? ['-c:a', 'libopus', '-b:a', '96k', '-frame_duration', '20', '-f', 'ogg'] : ['-f', 's16le']),
     'pipe:1',
   ];
-  const child = spawn(ffmpeg, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(ffmpeg, args, { stdio: [piped ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
   trackChild(child);
+  if (piped) void feed(child, input);
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => {
     if (stderr.length < 4000) stderr += d.toString();
@@ -55,10 +63,11 @@ export function createFfmpegResource(input: string, options: FfmpegOptions = {})
       reject(e.code === 'ENOENT' ? new AudioError('E_FFMPEG_MISSING', `ffmpeg was not found (${ffmpeg}); install it (e.g. apt-get install ffmpeg) or pass ffmpegPath`) : new AudioError('E_FFMPEG_FAILED', `could not start ffmpeg: ${e.message}`));
     });
     child.once('exit', (code, signal) => {
-      if (code !== 0 && signal !== 'SIGKILL') reject(new AudioError('E_FFMPEG_FAILED', `ffmpeg exited with ${code ?? signal} for ${input}: ${stderr.trim().split('\n').slice(-3).join(' | ') || 'no message'}`));
+      if (code !== 0 && signal !== 'SIGKILL') reject(new AudioError('E_FFMPEG_FAILED', `ffmpeg exited with ${code ?? signal} for ${title}: ${stderr.trim().split('\n').slice(-3).join(' | ') || 'no message'}`));
     });
   });
   failure.catch(() => {}); // observed through read()
+  const title = options.title ?? (piped ? 'stream' : input);
   // stdout, but failing as soon as ffmpeg fails
   async function* bytes(): AsyncGenerator<Uint8Array> {
     const it = (child.stdout as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
@@ -70,6 +79,32 @@ export function createFfmpegResource(input: string, options: FfmpegOptions = {})
     // stdout ended: wait for the exit status so a failing ffmpeg is reported, not mistaken for a short file
     await Promise.race([new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', () => resolve()))), failure]);
   }
-  const title = input;
   return output === 'ogg' ? createOggOpusResource(bytes(), { title, onClose: kill }) : createPcmResource(bytes(), { title, volume: options.volume ?? 1, onClose: kill });
+}
+
+/** Copies the source into ffmpeg's stdin with backpressure; ffmpeg exiting early (EPIPE) just ends the copy. */
+async function feed(child: ChildProcess, source: AsyncIterable<Uint8Array>): Promise<void> {
+  const stdin = child.stdin;
+  if (!stdin) return;
+  stdin.on('error', () => {}); // EPIPE when ffmpeg has had enough or was killed: not an error of ours
+  try {
+    for await (const chunk of source) {
+      if (stdin.destroyed) break;
+      if (!stdin.write(chunk)) await new Promise<void>((resolve) => {
+        const done = (): void => {
+          stdin.off('drain', done);
+          stdin.off('close', done);
+          resolve();
+        };
+        stdin.once('drain', done);
+        stdin.once('close', done);
+      });
+    }
+  } catch {
+    // the source failed: ffmpeg sees a truncated input and reports it through its exit status
+  } finally {
+    if (!stdin.destroyed) stdin.end();
+    const s = source as { destroy?: () => void };
+    if (child.exitCode !== null || child.signalCode !== null) s.destroy?.();
+  }
 }

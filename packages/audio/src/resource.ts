@@ -2,7 +2,8 @@
  * Audio resources: something the player can read 20 ms Opus frames from. Ogg Opus passes through without
  * re-encoding; PCM is encoded (with a volume); anything else goes through ffmpeg (ffmpeg.ts).
  */
-import { createReadStream } from 'node:fs';
+import { createReadStream, statSync } from 'node:fs';
+import { AudioError } from './errors.js';
 import { demuxOggOpus } from './ogg-demux.js';
 import { applyVolume, OpusCodec, pcmFrames } from './pcm.js';
 
@@ -41,8 +42,20 @@ export function createOggOpusResource(bytes: AsyncIterable<Uint8Array> | Iterabl
   return new IteratorResource(options.title ?? 'ogg opus', demuxOggOpus(bytes)[Symbol.asyncIterator](), options.onClose);
 }
 
-/** An Ogg Opus file on disk. */
+/** Throws a clear AudioError when `path` is not a readable file (instead of a raw ENOENT later, mid-playback). */
+export function assertFile(path: string): void {
+  let isFile = false;
+  try {
+    isFile = statSync(path).isFile();
+  } catch {
+    throw new AudioError('E_FILE_NOT_FOUND', `no such file: ${path} (relative paths resolve from ${process.cwd()})`);
+  }
+  if (!isFile) throw new AudioError('E_FILE_NOT_FOUND', `${path} is not a file`);
+}
+
+/** An Ogg Opus file on disk. Throws E_FILE_NOT_FOUND at once when there is no such file. */
 export function createOggOpusFileResource(path: string, title = path): AudioResource {
+  assertFile(path);
   const stream = createReadStream(path);
   return createOggOpusResource(stream as AsyncIterable<Uint8Array>, { title, onClose: () => stream.destroy() });
 }

@@ -2,7 +2,7 @@ import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { applyVolume, createFfmpegResource, muxOggOpus, OpusCodec, PCM_FRAME_BYTES, UserRecorder, demuxOggOpus, wavFile, type AudioResource } from '../src/index.js';
+import { applyVolume, createFfmpegResource, createOggOpusFileResource, muxOggOpus, OpusCodec, PCM_FRAME_BYTES, UserRecorder, demuxOggOpus, wavFile, type AudioResource } from '../src/index.js';
 
 const tone = (n: number): Uint8Array => {
   const pcm = new Uint8Array(PCM_FRAME_BYTES);
@@ -83,30 +83,30 @@ describe('ffmpeg source (with stand-in ffmpeg scripts: no real ffmpeg needed)', 
   };
 
   it('fails with a clear message when ffmpeg is missing', async () => {
-    const r = createFfmpegResource('song.mp3', { ffmpegPath: join(dir, 'no-such-ffmpeg') });
+    const r = createFfmpegResource(oggFile, { ffmpegPath: join(dir, 'no-such-ffmpeg') });
     await expect(r.read()).rejects.toMatchObject({ code: 'E_FFMPEG_MISSING', message: expect.stringMatching(/apt-get install ffmpeg/) });
   });
 
   it('reads Ogg Opus that ffmpeg writes to stdout, passing arguments for 20 ms libopus frames', async () => {
     const argsFile = join(dir, 'args.txt');
     const fake = script('ffmpeg-ok', `echo "$@" > ${argsFile}\ncat ${oggFile}`);
-    const frames = await readAll(createFfmpegResource('input.mp3', { ffmpegPath: fake }));
+    const frames = await readAll(createFfmpegResource(oggFile, { ffmpegPath: fake }));
     expect(frames).toHaveLength(10);
     const args = (await import('node:fs')).readFileSync(argsFile, 'utf8');
-    expect(args).toMatch(/-i input\.mp3/);
+    expect(args).toContain(`-i ${oggFile}`);
     expect(args).toMatch(/-c:a libopus/);
     expect(args).toMatch(/-frame_duration 20/);
   });
 
   it('reports an ffmpeg failure with its message instead of a short track', async () => {
     const fake = script('ffmpeg-fail', 'echo "input.mp3: No such file or directory" >&2\nexit 1');
-    await expect(readAll(createFfmpegResource('input.mp3', { ffmpegPath: fake }))).rejects.toMatchObject({ code: 'E_FFMPEG_FAILED', message: expect.stringMatching(/No such file/) });
+    await expect(readAll(createFfmpegResource(oggFile, { ffmpegPath: fake }))).rejects.toMatchObject({ code: 'E_FFMPEG_FAILED', message: expect.stringMatching(/No such file/) });
   });
 
   it('kills ffmpeg when the resource is closed early', async () => {
     const pidFile = join(dir, 'pid.txt');
     const fake = script('ffmpeg-slow', `echo $$ > ${pidFile}\ncat ${oggFile}\nexec sleep 60`);
-    const r = createFfmpegResource('x', { ffmpegPath: fake });
+    const r = createFfmpegResource(oggFile, { ffmpegPath: fake });
     expect(await r.read()).not.toBeNull();
     const fs = await import('node:fs');
     const pid = Number(fs.readFileSync(pidFile, 'utf8'));
@@ -128,7 +128,27 @@ describe('ffmpeg source (with stand-in ffmpeg scripts: no real ffmpeg needed)', 
     const pcmFile = join(dir, 'pcm.raw');
     writeFileSync(pcmFile, Buffer.concat([tone(0), tone(1), tone(2)]));
     const fake = script('ffmpeg-pcm', `cat ${pcmFile}`);
-    const frames = await readAll(createFfmpegResource('x', { ffmpegPath: fake, output: 'pcm', volume: 0.5 }));
+    const frames = await readAll(createFfmpegResource(oggFile, { ffmpegPath: fake, output: 'pcm', volume: 0.5 }));
     expect(frames).toHaveLength(3);
+  });
+
+  it('a missing file is a clear AudioError at once, for ffmpeg and Ogg file resources alike; URLs are left to ffmpeg', () => {
+    expect(() => createFfmpegResource(join(dir, 'missing.mp3'))).toThrow(expect.objectContaining({ code: 'E_FILE_NOT_FOUND', message: expect.stringContaining('missing.mp3') }));
+    expect(() => createOggOpusFileResource(join(dir, 'missing.ogg'))).toThrow(expect.objectContaining({ code: 'E_FILE_NOT_FOUND' }));
+    expect(() => createFfmpegResource(dir)).toThrow(/is not a file/);
+    const r = createFfmpegResource('https://example.invalid/a.mp3', { ffmpegPath: join(dir, 'no-such-ffmpeg') });
+    r.close();
+  });
+
+  it('takes a stream (a Readable or any async iterable of bytes) and pipes it into ffmpeg', async () => {
+    const fake = script('ffmpeg-stdin', `echo "$@" > ${join(dir, 'stdin-args.txt')}\ncat`); // reads pipe:0, writes pipe:1
+    const bytes = (await import('node:fs')).readFileSync(oggFile);
+    async function* chunks(): AsyncGenerator<Uint8Array> {
+      for (let i = 0; i < bytes.length; i += 100) yield bytes.subarray(i, i + 100);
+    }
+    expect(await readAll(createFfmpegResource(chunks(), { ffmpegPath: fake, title: 'from a stream' }))).toHaveLength(10);
+    expect((await import('node:fs')).readFileSync(join(dir, 'stdin-args.txt'), 'utf8')).toContain('-i pipe:0');
+    const { createReadStream } = await import('node:fs');
+    expect(await readAll(createFfmpegResource(createReadStream(oggFile), { ffmpegPath: fake }))).toHaveLength(10);
   });
 });

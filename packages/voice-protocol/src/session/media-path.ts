@@ -24,6 +24,10 @@ export class MediaPath {
   private expectedSince: number | null = null;
   /** A UDP error came after the last inbound datagram: the path may be dead. */
   suspect = false;
+  /** Round trip of the latest answered keepalive (servers that echo them), null until one is answered. */
+  keepaliveRttMs: number | null = null;
+  /** Send times of the last keepalives, by counter, to time their echoes. */
+  private readonly keepalivesSent: { counter: number; at: number }[] = [];
 
   constructor(readonly udpId: number, readonly ready: ReadyPayload, random: () => number, now: number, private readonly keepaliveIntervalMs: number) {
     this.sender = new MediaSender(random, ready.ssrc);
@@ -31,11 +35,15 @@ export class MediaPath {
     this.lastInAt = now;
   }
 
-  /** A datagram arrived. A keepalive echo shows the server answers on UDP: from then on its silence means a dead path. */
-  inbound(now: number, keepaliveEcho: boolean): void {
+  /** A datagram arrived (`datagram`: when it is a keepalive echo). A keepalive echo shows the server answers on UDP: from then on its silence means a dead path. */
+  inbound(now: number, datagram: Uint8Array | null): void {
     this.lastInAt = now;
     this.suspect = false;
-    if (keepaliveEcho && this.expectedSince === null) this.expectedSince = now;
+    if (datagram === null) return;
+    if (this.expectedSince === null) this.expectedSince = now;
+    const counter = ((datagram[0] as number) | ((datagram[1] as number) << 8) | ((datagram[2] as number) << 16) | ((datagram[3] as number) << 24)) >>> 0;
+    const sent = this.keepalivesSent.find((k) => k.counter === counter);
+    if (sent) this.keepaliveRttMs = Math.max(0, now - sent.at);
   }
 
   /** The transport reported a (non-fatal) UDP error: the server's silence counts from now. */
@@ -64,6 +72,8 @@ export class MediaPath {
   nextKeepalive(now: number): Uint8Array {
     this.keepaliveAt += this.keepaliveIntervalMs;
     if (this.keepaliveAt <= now) this.keepaliveAt = now + this.keepaliveIntervalMs;
+    this.keepalivesSent.push({ counter: this.keepaliveCounter >>> 0, at: now });
+    if (this.keepalivesSent.length > 4) this.keepalivesSent.shift();
     return encodeUdpKeepalive(this.keepaliveCounter++);
   }
 }

@@ -38,7 +38,9 @@ export type SessionStateCode =
 
 export interface SessionStats {
   readonly wsRttMs: number | null;
+  /** UDP round trip: from keepalive echoes, measured all along, where the server answers them; else IP discovery's. */
   readonly udpRttMs: number | null;
+  readonly udpRttSource: 'keepalive' | 'discovery' | null;
   readonly packetsSent: number;
   readonly framesDropped: number;
   readonly packetsReceived: number;

@@ -44,7 +44,8 @@ export class VoiceSession extends SessionLifecycle {
   stats(): SessionStats {
     return {
       wsRttMs: this.heartbeat.rttMs,
-      udpRttMs: this.discovery.rttMs,
+      udpRttMs: this.media?.keepaliveRttMs ?? this.discovery.rttMs,
+      udpRttSource: this.media?.keepaliveRttMs != null ? 'keepalive' : this.discovery.rttMs !== null ? 'discovery' : null,
       packetsSent: this.media?.sender.packetsSent ?? 0,
       framesDelivered: this.receiver.framesDelivered,
       packetsLost: this.receiver.lost,
@@ -318,7 +319,7 @@ export class VoiceSession extends SessionLifecycle {
     if (this.code === 'destroyed' || id !== this.media?.udpId) return;
     this.tick(now);
     const kind = classifyDatagram(bytes);
-    this.media.inbound(now, kind === 'other' && bytes.length === UDP_KEEPALIVE_LENGTH);
+    this.media.inbound(now, kind === 'other' && bytes.length === UDP_KEEPALIVE_LENGTH ? bytes : null);
     switch (kind) {
       case 'ip-discovery':
         return this.onDiscoveryResponse(bytes, now);
