@@ -20,6 +20,17 @@ export interface RecordingResult {
   readonly filled: number;
 }
 
+export interface UserRecorderOptions {
+  /** Also decode to PCM for a WAV file. */
+  readonly wav?: boolean;
+  /** Bounds how much silence one gap may add (default 3,000 frames = one minute). */
+  readonly maxGapFrames?: number;
+  /** Receives each Ogg page as it is made, instead of keeping them (streaming: memory stays flat). */
+  readonly onOggPage?: (page: Uint8Array) => void;
+  /** Receives each 20 ms of PCM as it is decoded, instead of keeping it (with `wav`). */
+  readonly onPcm?: (pcm: Uint8Array) => void;
+}
+
 export class UserRecorder {
   private readonly muxer = new OggOpusMuxer();
   private readonly pages: Uint8Array[] = [];
@@ -29,8 +40,7 @@ export class UserRecorder {
   frames = 0;
   filled = 0;
 
-  /** `maxGapFrames` bounds how much silence one gap may add (default 3,000 = one minute). */
-  constructor(private readonly options: { wav?: boolean; maxGapFrames?: number } = {}) {
+  constructor(private readonly options: UserRecorderOptions = {}) {
     this.codec = options.wav ? new OpusCodec() : null;
   }
 
@@ -48,18 +58,27 @@ export class UserRecorder {
   private add(opus: Uint8Array, filler: boolean): void {
     if (filler) this.filled++;
     else this.frames++;
-    this.pages.push(...this.muxer.write(opus));
+    this.page(this.muxer.write(opus));
     if (this.codec) {
+      let pcm: Uint8Array;
       try {
-        this.pcm.push(this.codec.decode(opus));
+        pcm = this.codec.decode(opus);
       } catch {
-        this.pcm.push(new Uint8Array(PCM_FRAME_BYTES)); // an undecodable frame becomes silence
+        pcm = new Uint8Array(PCM_FRAME_BYTES); // an undecodable frame becomes silence
       }
+      if (this.options.onPcm) this.options.onPcm(pcm);
+      else this.pcm.push(pcm);
     }
   }
 
+  private page(pages: Uint8Array[]): void {
+    if (this.options.onOggPage) for (const p of pages) this.options.onOggPage(p);
+    else this.pages.push(...pages);
+  }
+
+  /** Ends the Ogg stream. With the streaming callbacks, the result's `ogg` (and `wav`) are empty. */
   finish(): RecordingResult {
-    this.pages.push(...this.muxer.end());
+    this.page(this.muxer.end());
     const ogg = concat(this.pages);
     const base = { ogg, frames: this.frames, filled: this.filled };
     return this.codec ? { ...base, wav: wavFile(concat(this.pcm)) } : base;
@@ -72,4 +91,44 @@ export async function recordFrames(frames: AsyncIterable<RecordedFrame>, options
   const rec = new UserRecorder(options);
   for await (const f of frames) rec.push(f);
   return rec.finish();
+}
+
+/**
+ * Records a stream of received frames straight to disk as it comes: Ogg Opus pages are appended to `oggPath`
+ * and, with `wavPath`, PCM to a WAV file whose header is completed at the end. Memory stays flat however long
+ * the recording. Ends when `frames` ends (e.g. a subscription with an end behaviour).
+ */
+export async function recordToFile(frames: AsyncIterable<RecordedFrame>, oggPath: string, options: { wavPath?: string; maxGapFrames?: number } = {}): Promise<{ frames: number; filled: number; oggPath: string; wavPath?: string }> {
+  const { createWriteStream } = await import('node:fs');
+  const { open } = await import('node:fs/promises');
+  const ogg = createWriteStream(oggPath);
+  const wav = options.wavPath ? await open(options.wavPath, 'w') : null;
+  let wavBytes = 0;
+  let wavChain: Promise<unknown> = wav ? wav.write(new Uint8Array(44), 0, 44, 0) : Promise.resolve();
+  const rec = new UserRecorder({
+    wav: wav !== null,
+    ...(options.maxGapFrames !== undefined ? { maxGapFrames: options.maxGapFrames } : {}),
+    onOggPage: (page) => ogg.write(page),
+    onPcm: (pcm) => {
+      const at = 44 + wavBytes;
+      wavBytes += pcm.length;
+      wavChain = wavChain.then(() => wav?.write(pcm, 0, pcm.length, at));
+    },
+  });
+  try {
+    for await (const f of frames) rec.push(f);
+    rec.finish();
+  } finally {
+    await new Promise<void>((resolve, reject) => ogg.end((e?: Error | null) => (e ? reject(e) : resolve())));
+    if (wav) {
+      await wavChain;
+      const header = wavFile(new Uint8Array(0)).subarray(0, 44);
+      const dv = new DataView(header.buffer, header.byteOffset, 44);
+      dv.setUint32(4, 36 + wavBytes, true);
+      dv.setUint32(40, wavBytes, true);
+      await wav.write(header, 0, 44, 0);
+      await wav.close();
+    }
+  }
+  return { frames: rec.frames, filled: rec.filled, oggPath, ...(options.wavPath ? { wavPath: options.wavPath } : {}) };
 }

@@ -8,7 +8,11 @@ import { AudioPlayer, createFramesResource, createOggOpusFileResource, demuxOggO
 import { getVoiceConnection, type VoiceConnection } from '@voicewire/voice';
 import { startVoiceServer, type VoiceServer } from '@voicewire/voice-server';
 import { createReadStream } from 'node:fs';
-import { CHANNEL, collect, connect, GUILD, until } from './e2e-helpers.js';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join as joinPath } from 'node:path';
+import { recordToFile } from '@voicewire/audio';
+import { CHANNEL, collect, connect, GUILD, until, writeFrames } from './e2e-helpers.js';
 
 const A = '104694319306248192';
 const B = '158049329150427136';
@@ -196,5 +200,51 @@ describe('the emulator as a tool', () => {
     await until(() => a.stats.resumes === 1, 3_000, 'the resume');
     expect(a.state).toBe('ready');
     expect(heard).toBeDefined();
+  });
+});
+
+describe('receiving with an end, recorded straight to disk', () => {
+  it("afterSilence: one utterance streams to an Ogg file and a WAV whose header is completed; the subscription says why it ended", async () => {
+    const a = join(A);
+    const b = join(B);
+    await Promise.all([a.ready({ timeoutMs: 5_000, e2ee: true }), b.ready({ timeoutMs: 5_000, e2ee: true })]);
+    const sub = b.receiver.subscribe(A, { end: { behavior: 'afterSilence', durationMs: 300 } });
+    const dir = mkdtempSync(joinPath(tmpdir(), 'voicewire-rec-'));
+    const recording = recordToFile(sub, joinPath(dir, 'a.ogg'), { wavPath: joinPath(dir, 'a.wav') });
+    await writeFrames(a, 0, 25); // then the silence tail and speaking 0
+    const t0 = performance.now();
+    const result = await recording;
+    expect(performance.now() - t0).toBeLessThan(2_000);
+    expect(sub.endReason).toBe('silence');
+    expect(result.frames).toBeGreaterThanOrEqual(25);
+    const frames: Uint8Array[] = [];
+    for await (const f of demuxOggOpus([readFileSync(joinPath(dir, 'a.ogg'))])) frames.push(f);
+    expect(frames.length).toBe(result.frames + result.filled);
+    const wav = readFileSync(joinPath(dir, 'a.wav'));
+    expect(wav.subarray(0, 4).toString()).toBe('RIFF');
+    expect(wav.readUInt32LE(40)).toBe(wav.length - 44);
+    expect(wav.length - 44).toBe(frames.length * 3_840);
+  });
+
+  it('afterInactivity: a subscription to someone who never speaks ends after the duration', async () => {
+    const b = join(B);
+    await b.ready({ timeoutMs: 5_000 });
+    const sub = b.receiver.subscribe(A, { end: { behavior: 'afterInactivity', durationMs: 200 } });
+    const got: unknown[] = [];
+    for await (const f of sub) got.push(f);
+    expect(got).toEqual([]);
+    expect(sub.endReason).toBe('inactivity');
+    expect(() => b.receiver.subscribe(A, { end: { behavior: 'afterSilence', durationMs: 0 } })).toThrow(/positive/);
+  });
+});
+
+describe('UDP round trip, measured all along', () => {
+  it('comes from keepalive echoes when the server answers them', async () => {
+    const a = join(A, { session: { keepaliveIntervalMs: 100 } });
+    await a.ready({ timeoutMs: 5_000 });
+    expect(a.stats.udpRttSource).toBe('discovery');
+    await until(() => a.stats.udpRttSource === 'keepalive', 2_000, 'a keepalive echo');
+    expect(a.stats.udpRttMs).toBeGreaterThanOrEqual(0);
+    expect(a.stats.udpRttMs).toBeLessThan(100);
   });
 });

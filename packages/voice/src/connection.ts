@@ -339,6 +339,7 @@ export class VoiceConnection extends TypedEmitter<VoiceConnectionEvents> {
       case 'reconnecting':
         return this.emit('reconnecting', { attempt: e.attempt, delayMs: e.delayMs, reason: e.reason, resume: e.resume });
       case 'user-speaking':
+        this.receiver.speaking(e.userId, e.speaking);
         return this.emit('speaking', e.userId, e.speaking);
       case 'client-connect':
         return this.emit('clientConnect', e.userIds);

@@ -14,19 +14,71 @@ export interface ReceivedFrame {
 export interface AudioSubscription extends AsyncIterableIterator<ReceivedFrame> {
   /** Frames dropped because the consumer was slower than the queue allowed. */
   readonly dropped: number;
+  /** Why the subscription ended, once it has: 'closed', 'silence', 'inactivity' or 'destroyed'. */
+  readonly endReason: SubscriptionEndReason | null;
   close(): void;
+}
+
+export type SubscriptionEndReason = 'closed' | 'silence' | 'inactivity' | 'destroyed';
+
+/**
+ * When a subscription ends by itself:
+ *   manual            only on close() or when the connection is destroyed (the default)
+ *   afterSilence      `durationMs` after the user stopped speaking (timer restarts when they speak again)
+ *   afterInactivity   `durationMs` after the last frame (counted from the subscription until a first frame)
+ */
+export type SubscriptionEnd = { readonly behavior: 'manual' } | { readonly behavior: 'afterSilence' | 'afterInactivity'; readonly durationMs: number };
+
+export interface SubscribeOptions {
+  /** Frames buffered while the consumer is busy (default 250 = 5 s); beyond, the oldest are dropped and counted. */
+  readonly maxQueue?: number;
+  readonly end?: SubscriptionEnd;
 }
 
 class Subscription implements AudioSubscription {
   private readonly queue: ReceivedFrame[] = [];
   private waiting: ((r: IteratorResult<ReceivedFrame>) => void) | null = null;
   private ended = false;
+  private timer: ReturnType<typeof setTimeout> | null = null;
   dropped = 0;
+  endReason: SubscriptionEndReason | null = null;
 
-  constructor(private readonly maxQueue: number, private readonly onClose: () => void) {}
+  constructor(private readonly maxQueue: number, private readonly onClose: () => void, private readonly endRule: SubscriptionEnd = { behavior: 'manual' }) {
+    if (endRule.behavior !== 'manual' && !(endRule.durationMs > 0)) throw new RangeError(`end.durationMs must be a positive number of milliseconds, got ${String(endRule.durationMs)}`);
+    if (endRule.behavior === 'afterInactivity') this.arm();
+  }
+
+  /** The user started (true) or stopped (false) speaking: drives afterSilence. */
+  speaking(speaking: boolean): void {
+    if (this.ended || this.endRule.behavior !== 'afterSilence') return;
+    if (speaking) this.disarm();
+    else this.arm();
+  }
+
+  private arm(): void {
+    if (this.endRule.behavior === 'manual') return;
+    this.disarm();
+    const reason = this.endRule.behavior === 'afterSilence' ? 'silence' : 'inactivity';
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.finish(reason);
+    }, this.endRule.durationMs);
+  }
+
+  private disarm(): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  /** Ends the stream: what is queued is still delivered, then done. */
+  private finish(reason: SubscriptionEndReason): void {
+    this.end(reason);
+    this.onClose();
+  }
 
   push(frame: ReceivedFrame): void {
     if (this.ended) return;
+    if (this.endRule.behavior === 'afterInactivity') this.arm();
     if (this.waiting) {
       const w = this.waiting;
       this.waiting = null;
@@ -40,9 +92,11 @@ class Subscription implements AudioSubscription {
     }
   }
 
-  end(): void {
+  end(reason: SubscriptionEndReason = 'destroyed'): void {
     if (this.ended) return;
     this.ended = true;
+    this.endReason = reason;
+    this.disarm();
     if (this.waiting) {
       const w = this.waiting;
       this.waiting = null;
@@ -63,7 +117,7 @@ class Subscription implements AudioSubscription {
   }
 
   close(): void {
-    this.end();
+    this.end('closed');
     this.queue.length = 0;
     this.onClose();
   }
@@ -77,9 +131,12 @@ export class AudioReceiver {
   private readonly subs = new Map<string, Set<Subscription>>();
   private readonly all = new Set<Subscription>();
 
-  /** Frames from one user, in order, as they arrive. `maxQueue` frames (default 250 = 5 s) are buffered. */
-  subscribe(userId: string, options: { maxQueue?: number } = {}): AudioSubscription {
-    const s: Subscription = new Subscription(options.maxQueue ?? 250, () => this.subs.get(userId)?.delete(s));
+  /**
+   * Frames from one user, in order, as they arrive. `end` makes the stream end by itself after the user's
+   * silence or inactivity (e.g. `{ behavior: 'afterSilence', durationMs: 1_000 }` for one utterance).
+   */
+  subscribe(userId: string, options: SubscribeOptions = {}): AudioSubscription {
+    const s: Subscription = new Subscription(options.maxQueue ?? 250, () => this.subs.get(userId)?.delete(s), options.end);
     let set = this.subs.get(userId);
     if (!set) {
       set = new Set();
@@ -94,6 +151,11 @@ export class AudioReceiver {
     const s: Subscription = new Subscription(options.maxQueue ?? 250, () => this.all.delete(s));
     this.all.add(s);
     return s;
+  }
+
+  /** @internal A user started or stopped speaking. */
+  speaking(userId: string, speaking: boolean): void {
+    for (const s of this.subs.get(userId) ?? []) s.speaking(speaking);
   }
 
   /** @internal */

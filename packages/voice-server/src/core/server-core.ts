@@ -63,6 +63,8 @@ interface ServerSession {
 }
 
 interface Pending {
+  selfMute: boolean;
+  selfDeaf: boolean;
   userId: string;
   guildId: string;
   channelId: string;
@@ -155,14 +157,18 @@ export class VoiceServerCore {
       this.dispatch(userId, 'VOICE_STATE_UPDATE', { guild_id: d.guild_id, channel_id: null, user_id: userId, session_id: sessionId, self_mute: !!d.self_mute, self_deaf: !!d.self_deaf });
       return;
     }
-    if (existing && existing.channelId === d.channel_id && this.pending.has(key)) {
+    const prev = this.pending.get(key);
+    const flagsChanged = prev !== undefined && (prev.selfMute !== !!d.self_mute || prev.selfDeaf !== !!d.self_deaf);
+    if (existing && existing.conn && existing.channelId === d.channel_id && prev && flagsChanged) {
+      prev.selfMute = !!d.self_mute;
+      prev.selfDeaf = !!d.self_deaf;
       // Same channel: only the self mute/deaf flags changed. Discord answers with a VOICE_STATE_UPDATE alone.
       this.dispatch(userId, 'VOICE_STATE_UPDATE', { guild_id: d.guild_id, channel_id: d.channel_id, user_id: userId, session_id: sessionId, self_mute: !!d.self_mute, self_deaf: !!d.self_deaf, deaf: false, mute: false, suppress: false });
       return;
     }
     if (this.fullChannels.has(d.channel_id)) return; // Discord answers nothing when the channel is full (§2.1)
     const token = this.randomToken();
-    this.pending.set(key, { userId, guildId: d.guild_id, channelId: d.channel_id, sessionId, token });
+    this.pending.set(key, { userId, guildId: d.guild_id, channelId: d.channel_id, sessionId, token, selfMute: !!d.self_mute, selfDeaf: !!d.self_deaf });
     this.dispatch(userId, 'VOICE_STATE_UPDATE', { guild_id: d.guild_id, channel_id: d.channel_id, user_id: userId, session_id: sessionId, self_mute: !!d.self_mute, self_deaf: !!d.self_deaf, deaf: false, mute: false, suppress: false });
     this.dispatch(userId, 'VOICE_SERVER_UPDATE', { token, guild_id: d.guild_id, endpoint: this.endpointFor(d.guild_id) });
     // A join or move invalidates the old voice session; the client Identifies fresh with the new token.
