@@ -128,7 +128,7 @@ describe('player state and events', () => {
     player.on('error', (e, t) => errors.push([e, t]));
     const ends: TrackEndReason[] = [];
     player.on('end', (e) => ends.push(e.reason));
-    const idle2 = new Promise((r) => player.once('idle', r)); // node's once() would reject on the 'error' event
+    const idle2 = new Promise<void>((r) => player.once('idle', () => r())); // node's once() would reject on the 'error' event
     player.enqueue({ title: 'stuck', read: () => new Promise(() => {}), close: () => {} });
     await idle2;
     expect(ends).toEqual(['stalled']);
