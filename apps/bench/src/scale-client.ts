@@ -8,7 +8,7 @@ import { AudioPlayer, createFramesResource } from '@voicewire/audio';
 import { sodiumProvider } from '@voicewire/crypto-sodium';
 import { createNodeTransport } from '@voicewire/transport-node';
 import { joinVoiceChannel, type VoiceConnection } from '@voicewire/voice';
-import { connectGateway } from './gateway-client.js';
+import { connectEmulatorGateway } from '@voicewire/voice-server';
 
 const [impl, nArg, secondsArg] = process.argv.slice(2);
 const N = Number(nArg);
@@ -19,7 +19,7 @@ frame[0] = 0xfc;
 const wall = (): number => performance.timeOrigin + performance.now();
 const send = (m: unknown): void => void process.send?.(m);
 
-const gateway = await connectGateway(process.env.BENCH_GATEWAY_URL as string, ca);
+const gateway = await connectEmulatorGateway(process.env.BENCH_GATEWAY_URL as string, { ca, token: 'Bot voicewire-bench' });
 const transport = createNodeTransport({ ca });
 globalThis.gc?.();
 const rss0 = process.memoryUsage().rss;

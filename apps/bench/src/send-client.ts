@@ -13,7 +13,7 @@ import { joinVoiceChannel, type Transport, type VoiceConnection } from '@voicewi
 import { createNodeTransport } from '@voicewire/transport-node';
 import { TransportCipher, TransportMode, writeOpusRtpHeader, type CryptoProvider } from '@voicewire/voice-protocol';
 import { receiveCase } from './ready-session.js';
-import { connectGateway } from './gateway-client.js';
+import { connectEmulatorGateway } from '@voicewire/voice-server';
 import { benchAll, runtimeName, table } from './harness.js';
 
 const ca = readFileSync(process.env.BENCH_CA_FILE as string, 'utf8');
@@ -23,7 +23,7 @@ const isBun = 'Bun' in globalThis;
 const transport: Transport = isBun ? (await import('@voicewire/transport-bun')).createBunTransport({ ca }) : createNodeTransport({ ca });
 const frame = new Uint8Array(160).fill(0x5a);
 frame[0] = 0xfc;
-const gateway = await connectGateway(process.env.BENCH_GATEWAY_URL as string, ca);
+const gateway = await connectEmulatorGateway(process.env.BENCH_GATEWAY_URL as string, { ca, token: 'Bot voicewire-bench' });
 let g = 0;
 const nextGuild = (): string => String(200000000000000000n + BigInt(g++));
 

@@ -1,12 +1,30 @@
 #!/usr/bin/env node
 /** `pnpm voice-server`: serves the local Discord voice emulator on 127.0.0.1 and prints how to use it. */
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startVoiceServer } from './server.js';
 
-const plain = process.argv.includes('--no-tls');
-const server = await startVoiceServer({ tls: !plain });
+const argv = process.argv.slice(2);
+if (argv.includes('--help')) {
+  console.log('usage: voicewire-server [--port N] [--no-tls] [--heartbeat-ms N]\n  --port N          voice endpoint and UDP on port N, the second endpoint on N+1 (default: free ports)\n  --no-tls          plain ws instead of wss\n  --heartbeat-ms N  the voice gateway heartbeat interval (default 13750)');
+  process.exit(0);
+}
+const value = (flag: string): number | undefined => {
+  const i = argv.indexOf(flag);
+  if (i < 0) return undefined;
+  const n = Number(argv[i + 1]);
+  if (!Number.isInteger(n) || n < 0) {
+    console.error(`${flag} takes a whole number, got ${argv[i + 1] ?? 'nothing'}`);
+    process.exit(2);
+  }
+  return n;
+};
+const plain = argv.includes('--no-tls');
+const port = value('--port');
+const heartbeatIntervalMs = value('--heartbeat-ms');
+const server = await startVoiceServer({ tls: !plain, ...(port !== undefined ? { port } : {}), ...(heartbeatIntervalMs !== undefined ? { heartbeatIntervalMs } : {}) });
+let caFile: string | null = null;
 const lines = [
   'voicewire local voice server',
   `  voice endpoint     ${server.endpoint}   (VOICE_SERVER_UPDATE endpoint; clients connect to ${server.tls ? 'wss' : 'ws'}://${server.endpoint}/?v=8)`,
@@ -15,12 +33,16 @@ const lines = [
   `  main gateway       ${server.gatewayUrl}   (Hello, Identify → READY, heartbeats, op 4 → voice dispatches; any token)`,
 ];
 if (server.certificate) {
-  const caFile = join(tmpdir(), `voicewire-ca-${process.pid}.pem`);
+  caFile = join(tmpdir(), `voicewire-ca-${process.pid}.pem`);
   writeFileSync(caFile, server.certificate.cert);
   lines.push(`  TLS CA certificate ${caFile}`, '', 'Trust it in the bot process:', `  NODE_EXTRA_CA_CERTS=${caFile} node your-bot.js`, '(or pass its PEM as `ca` to your TLS client, e.g. createNodeTransport({ ca })).');
 }
 lines.push('', 'Ctrl-C stops it.');
 console.log(lines.join('\n'));
+// The CA file is ours: it goes when the emulator goes, however it stops.
+process.on('exit', () => {
+  if (caFile) rmSync(caFile, { force: true });
+});
 const stop = async (): Promise<void> => {
   await server.close();
   process.exit(0);

@@ -32,6 +32,8 @@ export interface VoiceServerOptions {
   readonly dave?: boolean;
   /** Reuse a certificate (e.g. one whose CA file another process already trusts) instead of generating one. */
   readonly certificate?: LocalCertificate;
+  /** Port of the voice endpoint and of UDP (the second endpoint takes the next port). Default: any free port. */
+  readonly port?: number;
 }
 
 /** The adapter shape of discord.js's DiscordGatewayAdapterCreator, declared here to avoid a dependency. */
@@ -102,7 +104,7 @@ export class VoiceServer {
     const host = options.host ?? '127.0.0.1';
     const tls = options.tls ?? true;
     const certificate = tls ? (options.certificate ?? (await generateLocalCertificate())) : null;
-    const listen = (): Promise<Endpoint> =>
+    const listen = (port: number): Promise<Endpoint> =>
       new Promise((resolve, reject) => {
         const server = certificate ? createHttpsServer({ key: certificate.key, cert: certificate.cert }) : createHttpServer();
         server.on('request', (_req, res) => {
@@ -110,16 +112,18 @@ export class VoiceServer {
           res.end('voicewire local voice server: connect with a WebSocket\n');
         });
         server.once('error', reject);
-        server.listen(0, host, () => {
+        server.listen(port, host, () => {
           const port = (server.address() as { port: number }).port;
           resolve({ server, address: host.includes(':') ? `[${host}]:${port}` : `${host}:${port}` });
         });
       });
-    const endpoints = [await listen(), await listen()];
+    const base = options.port ?? 0;
+    if (!Number.isInteger(base) || base < 0 || base > 65534) throw new RangeError(`port must be 1–65534 (the second endpoint uses port + 1), or 0 for any; got ${base}`);
+    const endpoints = [await listen(base), await listen(base === 0 ? 0 : base + 1)];
     const udp = createSocket(host.includes(':') ? 'udp6' : 'udp4');
     await new Promise<void>((resolve, reject) => {
       udp.once('error', reject);
-      udp.bind(0, host, () => resolve());
+      udp.bind(base, host, () => resolve());
     });
     try {
       // Many bots send in the same millisecond: a bigger receive buffer (capped by the kernel's rmem_max).
