@@ -5,7 +5,7 @@
  * burst: measured, then removed.) No protocol logic.
  */
 /// <reference path="./bun.d.ts" />
-import { describeSocketError, MAX_VOICE_GATEWAY_MESSAGE_BYTES, type SocketFailure, type Transport, type TransportUdpSocket, type TransportWebSocket, type UdpHandlers, type WebSocketHandlers } from '@voicewire/voice';
+import { describeSocketError, MAX_VOICE_GATEWAY_MESSAGE_BYTES, QueuedUdpSocket, type SocketFailure, type Transport, type TransportWebSocket, type UdpHandlers, type WebSocketHandlers } from '@voicewire/voice';
 
 export interface BunTransportOptions {
   /** Extra trusted CA certificate (PEM) for `wss://`, e.g. the local voice server's. */
@@ -77,12 +77,11 @@ class BunWebSocket implements TransportWebSocket {
 }
 
 /** A connected Bun UDP socket. Nothing here throws: a failed connect or send is reported through onError. */
-class BunUdpSocket implements TransportUdpSocket {
+class BunUdpSocket extends QueuedUdpSocket {
   private socket: Bun.ConnectedUdpSocket | null = null;
-  private closed = false;
-  private queue: Uint8Array[] = [];
 
-  constructor(host: string, port: number, private readonly handlers: UdpHandlers, private readonly queueLimit: number) {
+  constructor(host: string, port: number, handlers: UdpHandlers, queueLimit: number) {
+    super(handlers, queueLimit);
     if (!Number.isInteger(port) || port < 1 || port > 65535) {
       queueMicrotask(() => this.report(new RangeError(`UDP port ${port} is outside 1–65535`), true));
       return;
@@ -106,46 +105,24 @@ class BunUdpSocket implements TransportUdpSocket {
       (s) => {
         if (this.closed) return s.close();
         this.socket = s;
-        try {
-          if (this.queue.length === 1) s.send(this.queue[0] as Uint8Array);
-          else if (this.queue.length > 1) s.sendMany(this.queue);
-        } catch (e) {
-          this.report(e, false);
-        }
-        this.queue = [];
+        this.connected();
       },
       (e: unknown) => this.report(e, true),
     );
   }
 
-  private report(error: unknown, fatal: boolean): void {
-    if (this.closed) return;
-    if (fatal) this.close();
-    this.handlers.onError?.({ ...describeSocketError(error), fatal });
+  /** Datagrams queued before the socket existed go out in one sendMany. */
+  protected override flush(queued: readonly Uint8Array[]): void {
+    if (queued.length === 1) this.write(queued[0] as Uint8Array);
+    else if (queued.length > 1) this.socket?.sendMany(queued);
   }
 
-  send(data: Uint8Array): void {
-    if (this.closed) return;
-    if (!this.socket) {
-      if (this.queue.length < this.queueLimit) this.queue.push(data);
-      return;
-    }
-    try {
-      this.socket.send(data);
-    } catch (e) {
-      this.report(e, false);
-    }
+  protected write(data: Uint8Array): void {
+    this.socket?.send(data);
   }
 
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.queue = [];
-    try {
-      this.socket?.close();
-    } catch {
-      // already closed
-    }
+  protected release(): void {
+    this.socket?.close();
   }
 }
 

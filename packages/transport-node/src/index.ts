@@ -6,7 +6,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import WebSocket from 'ws';
-import { describeSocketError, MAX_VOICE_GATEWAY_MESSAGE_BYTES, type SocketFailure, type Transport, type TransportUdpSocket, type TransportWebSocket, type UdpHandlers, type WebSocketHandlers } from '@voicewire/voice';
+import { describeSocketError, MAX_VOICE_GATEWAY_MESSAGE_BYTES, QueuedUdpSocket, type SocketFailure, type Transport, type TransportWebSocket, type UdpHandlers, type WebSocketHandlers } from '@voicewire/voice';
 
 export interface NodeTransportOptions {
   /** Extra trusted CA certificates (PEM) for `wss://`, e.g. the local voice server's. */
@@ -71,26 +71,23 @@ class NodeWebSocket implements TransportWebSocket {
 }
 
 /** A connected dgram socket. Nothing here throws: a failed connect, a bad address or a failed send is reported. */
-class NodeUdpSocket implements TransportUdpSocket {
+class NodeUdpSocket extends QueuedUdpSocket {
   private socket: Socket | null = null;
-  private connected = false;
-  private closed = false;
-  private queue: Uint8Array[] = [];
 
-  constructor(host: string, port: number, private readonly handlers: UdpHandlers, private readonly queueLimit: number) {
+  constructor(host: string, port: number, handlers: UdpHandlers, queueLimit: number) {
+    super(handlers, queueLimit);
+    let connecting = true;
     try {
       const socket = createSocket({ type: isIPv6(host) ? 'udp6' : 'udp4' });
       this.socket = socket;
       socket.on('message', (msg: Buffer) => {
         if (!this.closed) handlers.onMessage(msg);
       });
-      socket.on('error', (err: Error) => this.report(err, !this.connected));
+      socket.on('error', (err: Error) => this.report(err, connecting));
       socket.connect(port, host, (err?: Error) => {
-        if (this.closed) return;
         if (err) return this.report(err, true);
-        this.connected = true;
-        for (const d of this.queue) this.send(d);
-        this.queue = [];
+        connecting = false;
+        this.connected();
       });
     } catch (e) {
       // port 0, a malformed address: the caller learns it as a failure, after this constructor returns
@@ -98,34 +95,12 @@ class NodeUdpSocket implements TransportUdpSocket {
     }
   }
 
-  private report(error: unknown, fatal: boolean): void {
-    if (this.closed) return;
-    if (fatal) this.close();
-    this.handlers.onError?.({ ...describeSocketError(error), fatal });
+  protected write(data: Uint8Array): void {
+    this.socket?.send(data);
   }
 
-  send(data: Uint8Array): void {
-    if (this.closed || !this.socket) return;
-    if (!this.connected) {
-      if (this.queue.length < this.queueLimit) this.queue.push(data);
-      return;
-    }
-    try {
-      this.socket.send(data);
-    } catch (e) {
-      this.report(e, false);
-    }
-  }
-
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.queue = [];
-    try {
-      this.socket?.close();
-    } catch {
-      // already closed
-    }
+  protected release(): void {
+    this.socket?.close();
   }
 }
 

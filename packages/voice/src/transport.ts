@@ -58,3 +58,69 @@ export function describeSocketError(error: unknown): SocketFailure {
   if (TLS_CODES.test(code) || TLS_TEXT.test(message)) return { kind: 'tls', message: text };
   return { kind: 'network', message: text };
 }
+
+/**
+ * The part of a UDP transport socket that is the same on every runtime: datagrams sent before the socket is
+ * connected are queued (bounded, the rest dropped), a throwing send is reported instead of thrown, a fatal
+ * failure closes the socket and is reported once, and close() is idempotent. A transport supplies `write`,
+ * `release`, and calls `connected()` once its socket can send.
+ */
+export abstract class QueuedUdpSocket implements TransportUdpSocket {
+  protected closed = false;
+  private open = false;
+  private queue: Uint8Array[] = [];
+
+  protected constructor(protected readonly handlers: UdpHandlers, private readonly queueLimit: number) {}
+
+  /** Sends one datagram on the connected socket (may throw: reported as a non-fatal failure). */
+  protected abstract write(data: Uint8Array): void;
+  /** Closes the underlying socket (may throw: ignored). */
+  protected abstract release(): void;
+
+  /** The socket is connected: what was queued goes out now (`flush` may batch it). */
+  protected connected(): void {
+    if (this.closed) return;
+    this.open = true;
+    const queued = this.queue;
+    this.queue = [];
+    try {
+      this.flush(queued);
+    } catch (e) {
+      this.report(e, false);
+    }
+  }
+
+  protected flush(queued: readonly Uint8Array[]): void {
+    for (const d of queued) this.write(d);
+  }
+
+  protected report(error: unknown, fatal: boolean): void {
+    if (this.closed) return;
+    if (fatal) this.close();
+    this.handlers.onError?.({ ...describeSocketError(error), fatal });
+  }
+
+  send(data: Uint8Array): void {
+    if (this.closed) return;
+    if (!this.open) {
+      if (this.queue.length < this.queueLimit) this.queue.push(data);
+      return;
+    }
+    try {
+      this.write(data);
+    } catch (e) {
+      this.report(e, false);
+    }
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.queue = [];
+    try {
+      this.release();
+    } catch {
+      // already closed
+    }
+  }
+}
