@@ -118,6 +118,26 @@ describe('ReplayWindow', () => {
     expect(w.accept(105 + REPLAY_WINDOW)).toBe(false);
   });
 
+  it('slots are reused only after they are cleared: a nonce whose slot an older nonce held is still new', () => {
+    const w = new ReplayWindow();
+    expect(w.accept(0)).toBe(true);
+    expect(w.accept(REPLAY_WINDOW - 1)).toBe(true);
+    expect(w.accept(REPLAY_WINDOW + 1)).toBe(true); // skips REPLAY_WINDOW, whose slot nonce 0 held
+    expect(w.accept(REPLAY_WINDOW)).toBe(true); // late but unseen
+    expect(w.accept(REPLAY_WINDOW)).toBe(false);
+  });
+
+  it('nonces a window or more behind are refused even when their slot is free', () => {
+    const w = new ReplayWindow();
+    expect(w.accept(0)).toBe(true);
+    expect(w.accept(REPLAY_WINDOW + 1)).toBe(true);
+    expect(w.accept(0)).toBe(false); // REPLAY_WINDOW + 1 behind; its slot was cleared by the jump
+    const v = new ReplayWindow();
+    expect(v.accept(1)).toBe(true);
+    expect(v.accept(2 * REPLAY_WINDOW)).toBe(true);
+    expect(v.accept(REPLAY_WINDOW + 1)).toBe(true); // inside the window, slot of nonce 1 was cleared by the jump
+  });
+
   it('a jump of a window or more forgets everything older', () => {
     const w = new ReplayWindow();
     expect(w.accept(7)).toBe(true);
