@@ -138,6 +138,19 @@ describe('ReplayWindow', () => {
     expect(v.accept(REPLAY_WINDOW + 1)).toBe(true); // inside the window, slot of nonce 1 was cleared by the jump
   });
 
+  it("learns the sender's counter byte order: a little-endian counter is protected as well, across its low byte's wrap", () => {
+    const le = (n: number): number => (((n & 0xff) << 24) | ((n & 0xff00) << 8) | ((n >>> 8) & 0xff00) | (n >>> 24)) >>> 0;
+    const w = new ReplayWindow();
+    for (let n = 250; n < 600; n++) expect(w.accept(le(n)), `counter ${n}`).toBe(true);
+    expect(w.accept(le(300))).toBe(false);
+    expect(w.accept(le(599))).toBe(false);
+    const r = new ReplayWindow(); // reordered first two packets still give the right order
+    expect(r.accept(le(11))).toBe(true);
+    expect(r.accept(le(10))).toBe(true);
+    for (let n = 12; n < 300; n++) expect(r.accept(le(n))).toBe(true);
+    expect(r.accept(le(10))).toBe(false);
+  });
+
   it('a jump of a window or more forgets everything older', () => {
     const w = new ReplayWindow();
     expect(w.accept(7)).toBe(true);
