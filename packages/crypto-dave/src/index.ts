@@ -1,5 +1,5 @@
 /**
- * DAVE end-to-end encryption (PROTOCOL.md §11) for voicewire: an E2eeProvider over @snazzah/davey (OpenMLS,
+ * DAVE end-to-end encryption (docs/protocol.md §11) for voicewire: an E2eeProvider over @snazzah/davey (OpenMLS,
  * key ratchets, AES-128-GCM frame encryption, privacy and verification codes). The protocol state machine
  * (ops 21–31, transitions, passthrough) lives in @voicewire/voice-protocol; davey stays out of the core.
  */
@@ -71,7 +71,7 @@ class DaveySession implements E2eeSession {
     return this.davey.voicePrivacyCode;
   }
 
-  /** The 45-digit verification code for another member (PROTOCOL.md §11.10). */
+  /** The 45-digit verification code for another member (docs/protocol.md §11.10). */
   verificationCode(userId: string): Promise<string> {
     return this.davey.getVerificationCode(userId);
   }

@@ -1,5 +1,5 @@
 /**
- * Transport encryption in pure JavaScript with @noble/ciphers (PROTOCOL.md §10): both rtpsize AEAD modes,
+ * Transport encryption in pure JavaScript with @noble/ciphers (docs/protocol.md §10): both rtpsize AEAD modes,
  * in any runtime (Node, Bun, Deno, browsers, workers).
  */
 import { gcm } from '@noble/ciphers/aes.js';

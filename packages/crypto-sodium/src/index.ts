@@ -1,5 +1,5 @@
 /**
- * Transport encryption with sodium-native (libsodium): XChaCha20-Poly1305-IETF (PROTOCOL.md §10).
+ * Transport encryption with sodium-native (libsodium): XChaCha20-Poly1305-IETF (docs/protocol.md §10).
  *
  * sodium-native 5 exposes no AES-256-GCM binding, so this provider offers XChaCha only; Discord always
  * offers XChaCha, so mode choice simply picks it. Use `createSodiumProvider(lib)` to pass a compatible

@@ -1,5 +1,5 @@
 /**
- * The conformance suite every `CryptoProvider` runs (PROTOCOL.md §10.2, §10.3, §9.6): the worked packets byte
+ * The conformance suite every `CryptoProvider` runs (docs/protocol.md §10.2, §10.3, §9.6): the worked packets byte
  * for byte, seeded random cross-checks against peer providers, tampering, wrong keys and bad arguments.
  * Returns plain cases so any test runner (vitest, bun test, Deno.test) can register them.
  */

@@ -1,5 +1,5 @@
 /**
- * The conformance suite every Transport runs (ARCHITECTURE.md "one conformance suite per pluggable kind"),
+ * The conformance suite every Transport runs (docs/architecture.md "one conformance suite per pluggable kind"),
  * against echo fixtures on loopback: text and binary WebSocket frames both ways, server close codes, refused
  * connections, UDP echo including datagrams sent before the socket finished connecting, and idempotent close;
  * and the failures a hostile or broken server causes, each reported and never thrown: an oversized message

@@ -1,4 +1,4 @@
-/** Worked packets of PROTOCOL.md §10.3: key 00..1f, payload F8 FF FE, SSRC 0x12345678. */
+/** Worked packets of docs/protocol.md §10.3: key 00..1f, payload F8 FF FE, SSRC 0x12345678. */
 import { fromHex } from '@voicewire/voice-protocol';
 
 export const VECTOR_KEY: Uint8Array = Uint8Array.from({ length: 32 }, (_, i) => i);

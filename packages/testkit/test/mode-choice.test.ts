@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { chooseTransportMode, TransportMode } from '@voicewire/voice-protocol';
 
-describe('transport mode choice (PROTOCOL.md §10.1)', () => {
+describe('transport mode choice (docs/protocol.md §10.1)', () => {
   const both = [TransportMode.AesGcm, TransportMode.XChaCha];
   it('prefers AES-256-GCM when both sides have it', () => {
     expect(chooseTransportMode(['aead_xchacha20_poly1305_rtpsize', 'aead_aes256_gcm_rtpsize'], both)).toEqual({ ok: true, value: TransportMode.AesGcm });

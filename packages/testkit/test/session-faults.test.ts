@@ -8,7 +8,7 @@ const disconnectedError = (events: SessionEvent[]) => {
   return d && d.type === 'disconnected' ? d.error : undefined;
 };
 
-describe('VoiceSession faults (PROTOCOL.md §5–§7, §2.4)', () => {
+describe('VoiceSession faults (docs/protocol.md §5–§7, §2.4)', () => {
   it('resumes after the server drops the socket and replays the messages it missed, once', () => {
     const net = network({ seed: 11 });
     const a = client(net, 0);

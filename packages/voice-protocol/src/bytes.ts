@@ -1,4 +1,4 @@
-/** Small big-endian helpers shared by the binary codecs (all wire integers are big-endian, PROTOCOL.md §0). */
+/** Small big-endian helpers shared by the binary codecs (all wire integers are big-endian, docs/protocol.md §0). */
 
 export function readU16(b: Uint8Array, o: number): number {
   return ((b[o] as number) << 8) | (b[o + 1] as number);

@@ -1,5 +1,5 @@
 /**
- * Voice gateway close codes and what a client does about each (PROTOCOL.md §7), as data.
+ * Voice gateway close codes and what a client does about each (docs/protocol.md §7), as data.
  *   resume           open a new socket to the same endpoint and send op 7
  *   fresh-join       start over: op 4 on the main gateway, new token, Identify
  *   wait-for-server  do not reconnect on our own; connect fresh if a new VOICE_SERVER_UPDATE arrives

@@ -1,4 +1,4 @@
-/** Speaking flags (PROTOCOL.md §4.2 op 5) and the Opus silence frame (§9.5). */
+/** Speaking flags (docs/protocol.md §4.2 op 5) and the Opus silence frame (§9.5). */
 
 export const SpeakingFlags = {
   None: 0,

@@ -19,7 +19,7 @@ describe('MLS varint (RFC 9420 §2.1.2 examples)', () => {
   });
 });
 
-describe('DAVE binary frames (PROTOCOL.md §3.2, §11.6)', () => {
+describe('DAVE binary frames (docs/protocol.md §3.2, §11.6)', () => {
   it('decodes op 29 as [seq][0x1d][transition id][MLSMessage]', () => {
     const r = decodeDaveServerFrame(fromHex('0102 1d 000a 00010002aabb'));
     expect(r.ok).toBe(true);

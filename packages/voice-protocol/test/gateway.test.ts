@@ -7,7 +7,7 @@ function decode(text: string): VoiceGatewayMessage {
   return r.value;
 }
 
-describe('voice gateway JSON codec (PROTOCOL.md §4.2 examples)', () => {
+describe('voice gateway JSON codec (docs/protocol.md §4.2 examples)', () => {
   it('encodes Identify with max_dave_protocol_version', () => {
     const text = encodeGatewayMessage({ op: 0, d: { serverId: '41771983423143937', userId: '104694319306248192', sessionId: 'my_session_id', token: 'my_token', maxDaveProtocolVersion: 1 } });
     expect(JSON.parse(text)).toEqual({ op: 0, d: { server_id: '41771983423143937', user_id: '104694319306248192', session_id: 'my_session_id', token: 'my_token', max_dave_protocol_version: 1 } });

@@ -7,7 +7,7 @@ import { checkSource } from '../../../scripts/check-purity.mjs';
 const script = fileURLToPath(new URL('../../../scripts/check-purity.mjs', import.meta.url));
 const src = fileURLToPath(new URL('../src', import.meta.url));
 
-describe('voice-protocol purity (ARCHITECTURE.md: no I/O, no clock, no randomness, no Node APIs)', () => {
+describe('voice-protocol purity (docs/architecture.md: no I/O, no clock, no randomness, no Node APIs)', () => {
   it('finds nothing in src/', () => {
     const r = spawnSync(process.execPath, [script, src], { encoding: 'utf8' });
     expect(r.stderr).toBe('');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { classifyDatagram, decodeRtcpHeader, decodeRtpHeader, encodeRtpHeader, fromHex, rtpClearHeaderLength, rtpsizeLayout, sequenceDelta, stripRtpPlaintext, toHex, writeOpusRtpHeader } from '../src/index.js';
 
-describe('RTP header (PROTOCOL.md §9, §10.3)', () => {
+describe('RTP header (docs/protocol.md §9, §10.3)', () => {
   it('encodes the header of worked example (a)', () => {
     expect(toHex(encodeRtpHeader({ sequence: 1, timestamp: 960, ssrc: 0x12345678 }))).toBe('80780001000003c012345678');
     const b = new Uint8Array(12);
@@ -59,7 +59,7 @@ describe('RTP header (PROTOCOL.md §9, §10.3)', () => {
   });
 });
 
-describe('UDP demultiplexing (PROTOCOL.md §8.3) and RTCP', () => {
+describe('UDP demultiplexing (docs/protocol.md §8.3) and RTCP', () => {
   it('classifies datagrams', () => {
     const discovery = new Uint8Array(74);
     discovery[1] = 2;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { closeCodePolicy, CLOSE_CODES, decodeIpDiscoveryRequest, decodeIpDiscoveryResponse, encodeIpDiscoveryRequest, encodeIpDiscoveryResponse, encodeUdpKeepalive, fromHex, isSilenceFrame, OPUS_SILENCE_FRAME, SpeakingFlags, toHex } from '../src/index.js';
 
-describe('IP discovery (PROTOCOL.md §8.1)', () => {
+describe('IP discovery (docs/protocol.md §8.1)', () => {
   it('encodes the request example for SSRC 1', () => {
     expect(toHex(encodeIpDiscoveryRequest(1))).toBe('0001004600000001' + '00'.repeat(64) + '0000');
   });
@@ -46,7 +46,7 @@ describe('keepalive, speaking and silence', () => {
   });
 });
 
-describe('close codes (PROTOCOL.md §7)', () => {
+describe('close codes (docs/protocol.md §7)', () => {
   it('maps every documented code to its action', () => {
     const expected: Record<number, string> = {
       4001: 'give-up', 4002: 'give-up', 4003: 'fresh-join', 4004: 'fresh-join', 4005: 'give-up', 4006: 'fresh-join', 4009: 'fresh-join',

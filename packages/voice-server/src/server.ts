@@ -269,7 +269,7 @@ export class VoiceServer {
     }
     const v = Number(url.searchParams.get('v'));
     this.voiceWss.handleUpgrade(req, socket, head, (ws) => {
-      // Discord rejects connections without a version or below v4 (PROTOCOL.md §3.1).
+      // Discord rejects connections without a version or below v4 (docs/protocol.md §3.1).
       if (!Number.isInteger(v) || v < 4) ws.close(4020, 'voice gateway version required (?v=8)');
       else this.voiceWss.emit('connection', ws, req);
     });

@@ -1,6 +1,6 @@
 /**
  * The driver: feeds socket events and timeouts into a VoiceSession with a monotonic `now`, drains `poll()`,
- * keeps exactly one timer, and maps outputs onto a Transport (ARCHITECTURE.md, the sans-IO contract).
+ * keeps exactly one timer, and maps outputs onto a Transport (docs/architecture.md, the sans-IO contract).
  */
 import type { GatewayVoiceStateUpdate, SessionEvent, VoiceSession } from '@voicewire/voice-protocol';
 import type { SocketFailure, Transport, TransportUdpSocket, TransportWebSocket, UdpFailure } from './transport.js';

@@ -1,5 +1,5 @@
 /**
- * The end-to-end encryption interface (DAVE, PROTOCOL.md §11). The core drives the protocol (ops 21–31,
+ * The end-to-end encryption interface (DAVE, docs/protocol.md §11). The core drives the protocol (ops 21–31,
  * transitions, passthrough); an E2eeProvider (e.g. @voicewire/crypto-dave over davey) does MLS and the frame
  * cryptography. Synchronous, like CryptoProvider. Methods that process remote data throw on invalid input; the
  * session catches, counts and recovers (op 31) — nothing escapes to the caller.

@@ -1,5 +1,5 @@
 /**
- * Packet-level transport encryption for the `*_rtpsize` modes (PROTOCOL.md §10.2, §9.6):
+ * Packet-level transport encryption for the `*_rtpsize` modes (docs/protocol.md §10.2, §9.6):
  *
  *   RTP : header[0,H) as AAD · ciphertext · tag(16) · nonce suffix(4), H = 12 + 4·CC + (X ? 4 : 0)
  *   RTCP: header[0,8) as AAD · ciphertext · tag(16) · nonce suffix(4)

@@ -1,5 +1,5 @@
 /**
- * The transport-encryption provider interface (ARCHITECTURE.md rule 6, PROTOCOL.md §10).
+ * The transport-encryption provider interface (docs/architecture.md rule 6, docs/protocol.md §10).
  * Synchronous and injected: the core never imports a crypto library.
  */
 import { LocalProtocolError } from '../errors.js';

@@ -1,5 +1,5 @@
 /**
- * DAVE binary frames on the voice gateway (PROTOCOL.md §3.2, §11.6).
+ * DAVE binary frames on the voice gateway (docs/protocol.md §3.2, §11.6).
  *   server → client: [seq u16 BE][opcode u8][payload]
  *   client → server: [opcode u8][payload]
  * Ops 25–30 only. MLS structures inside stay opaque bytes here: `crypto-dave` owns MLS.

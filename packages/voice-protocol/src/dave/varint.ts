@@ -1,4 +1,4 @@
-/** MLS variable-length integer (RFC 9420 §2.1.2), used for `<V>` vector lengths in DAVE frames (PROTOCOL.md §11.4, §11.6). */
+/** MLS variable-length integer (RFC 9420 §2.1.2), used for `<V>` vector lengths in DAVE frames (docs/protocol.md §11.4, §11.6). */
 import { fail, ok, type DecodeResult } from '../result.js';
 
 export function mlsVarintLength(value: number): number {

@@ -1,5 +1,5 @@
 /**
- * Voice gateway JSON codec, v8 (PROTOCOL.md §3.2, §3.3, §4). `decodeGatewayMessage` never throws:
+ * Voice gateway JSON codec, v8 (docs/protocol.md §3.2, §3.3, §4). `decodeGatewayMessage` never throws:
  * malformed JSON or a payload of the wrong shape gives a reason; an unknown opcode gives an
  * `{ op: 'unknown' }` message so callers can ignore it (§4.1 "ignore unknown opcodes").
  */

@@ -1,5 +1,5 @@
 /**
- * Typed voice gateway JSON messages, v8 (PROTOCOL.md §4.2). Field names are the protocol's,
+ * Typed voice gateway JSON messages, v8 (docs/protocol.md §4.2). Field names are the protocol's,
  * in camelCase; the codec maps them to and from the wire's snake_case.
  */
 import type { VoiceOpcode } from './opcodes.js';

@@ -1,4 +1,4 @@
-/** Voice gateway opcodes, v8 (PROTOCOL.md §4.1). */
+/** Voice gateway opcodes, v8 (docs/protocol.md §4.1). */
 export const VoiceOpcode = {
   Identify: 0,
   SelectProtocol: 1,
@@ -36,7 +36,7 @@ export const VoiceOpcode = {
 
 export type VoiceOpcode = (typeof VoiceOpcode)[keyof typeof VoiceOpcode];
 
-/** Opcodes that travel as binary frames (PROTOCOL.md §3.2). */
+/** Opcodes that travel as binary frames (docs/protocol.md §3.2). */
 export const BINARY_OPCODES: ReadonlySet<number> = new Set([25, 26, 27, 28, 29, 30]);
 
 export const VOICE_GATEWAY_VERSION = 8;

@@ -1,5 +1,5 @@
 /**
- * RTP header (PROTOCOL.md §9.1–§9.4, RFC 3550) and the clear-header layout of the `*_rtpsize`
+ * RTP header (docs/protocol.md §9.1–§9.4, RFC 3550) and the clear-header layout of the `*_rtpsize`
  * AEAD modes (§10.2): H = 12 + 4·CC + (X ? 4 : 0) bytes are sent in the clear and authenticated;
  * the extension *body* and any padding are inside the encrypted part.
  */

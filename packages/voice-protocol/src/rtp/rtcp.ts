@@ -1,5 +1,5 @@
 /**
- * RTCP recognition (PROTOCOL.md §8.3, §9.6). Under the rtpsize modes an RTCP packet keeps an 8-byte
+ * RTCP recognition (docs/protocol.md §8.3, §9.6). Under the rtpsize modes an RTCP packet keeps an 8-byte
  * clear header (common header + sender SSRC) as AAD; the rest is encrypted.
  */
 import { readU16, readU32 } from '../bytes.js';

@@ -1,5 +1,5 @@
 /**
- * Reconnect policy (PROTOCOL.md §6, §7): capped exponential backoff with injected jitter, and a bound on
+ * Reconnect policy (docs/protocol.md §6, §7): capped exponential backoff with injected jitter, and a bound on
  * attempts. The first resume after a drop happens at once; later attempts wait.
  */
 export interface BackoffConfig {

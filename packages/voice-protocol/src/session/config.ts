@@ -1,4 +1,4 @@
-/** VoiceSession configuration and its defaults (PROTOCOL.md §2.1 join timeout, §5, §6, §8). */
+/** VoiceSession configuration and its defaults (docs/protocol.md §2.1 join timeout, §5, §6, §8). */
 import type { E2eeProvider } from '../crypto/e2ee.js';
 import type { CryptoProvider } from '../crypto/provider.js';
 
@@ -46,7 +46,7 @@ export interface VoiceSessionConfig {
   readonly reorderDepth?: number;
   readonly reorderWaitMs?: number;
   readonly speakingTimeoutMs?: number;
-  /** Speaking flags sent in op 5 before audio (PROTOCOL.md §4.2): 1 microphone, 2 soundshare, 4 priority. */
+  /** Speaking flags sent in op 5 before audio (docs/protocol.md §4.2): 1 microphone, 2 soundshare, 4 priority. */
   readonly speakingFlags?: number;
 }
 
@@ -77,7 +77,7 @@ export function resolveConfig(c: VoiceSessionConfig): ResolvedConfig {
   };
 }
 
-/** The `d` of a VOICE_STATE_UPDATE dispatch (PROTOCOL.md §2.2), as Discord sends it. */
+/** The `d` of a VOICE_STATE_UPDATE dispatch (docs/protocol.md §2.2), as Discord sends it. */
 export interface VoiceStateUpdateData {
   readonly guild_id?: string | null;
   readonly channel_id: string | null;
@@ -85,7 +85,7 @@ export interface VoiceStateUpdateData {
   readonly session_id: string;
 }
 
-/** The `d` of a VOICE_SERVER_UPDATE dispatch (PROTOCOL.md §2.3). */
+/** The `d` of a VOICE_SERVER_UPDATE dispatch (docs/protocol.md §2.3). */
 export interface VoiceServerUpdateData {
   readonly token: string;
   readonly guild_id: string;

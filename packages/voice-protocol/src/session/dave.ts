@@ -1,5 +1,5 @@
 /**
- * The client side of DAVE (PROTOCOL.md §11.3, §11.8, §12): key packages, the external sender, proposals → commit
+ * The client side of DAVE (docs/protocol.md §11.3, §11.8, §12): key packages, the external sender, proposals → commit
  * (+ welcome), commits and welcomes with transition acks, invalid commit/welcome recovery (op 31 + new key
  * package), prepare/execute transitions, prepare epoch and sole-member reset, passthrough windows on upgrade and
  * downgrade, and per-frame encrypt/decrypt around RTP. MLS itself is the E2eeProvider's job.
@@ -193,7 +193,7 @@ export class DaveController {
     }
   }
 
-  /** Drops all DAVE state (fresh join, leave). Resume keeps it (PROTOCOL.md §6). */
+  /** Drops all DAVE state (fresh join, leave). Resume keeps it (docs/protocol.md §6). */
   reset(): void {
     try {
       this.session?.destroy?.();

@@ -1,4 +1,4 @@
-/** IP discovery over UDP (PROTOCOL.md §8.1): the request is resent until a response or the attempt limit. */
+/** IP discovery over UDP (docs/protocol.md §8.1): the request is resent until a response or the attempt limit. */
 export class IpDiscovery {
   private nextAt: number | null = null;
   private sent = 0;

@@ -1,5 +1,5 @@
 /**
- * Deadline pacing for 20 ms frames (PROTOCOL.md §9.1: one packet every 20 ms): frame n is due at
+ * Deadline pacing for 20 ms frames (docs/protocol.md §9.1: one packet every 20 ms): frame n is due at
  * start + n × 20 ms, so timing never drifts. When the sender falls behind by more than `maxBurst` frames,
  * the schedule restarts from now instead of bursting to catch up. Pure: the caller passes `now`.
  */

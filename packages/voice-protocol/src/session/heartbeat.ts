@@ -1,5 +1,5 @@
 /**
- * Voice gateway heartbeating, v8 (PROTOCOL.md §5): op 3 `{t, seq_ack}` every `heartbeat_interval` ms from
+ * Voice gateway heartbeating, v8 (docs/protocol.md §5): op 3 `{t, seq_ack}` every `heartbeat_interval` ms from
  * Hello; the ACK echoes `t` and gives the round trip. After `missLimit` heartbeats in a row without an ACK
  * the connection is declared lost (the session then closes the socket and resumes).
  */

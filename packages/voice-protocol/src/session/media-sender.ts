@@ -1,5 +1,5 @@
 /**
- * The send path (PROTOCOL.md §9.1, §9.5, §10.2, §12): RTP sequence/timestamp counters from random initial
+ * The send path (docs/protocol.md §9.1, §9.5, §10.2, §12): RTP sequence/timestamp counters from random initial
  * values, the 32-bit nonce-suffix counter that wraps, sealing, and the five-frame silence tail on stop.
  */
 import { writeOpusRtpHeader, OPUS_FRAME_MS, OPUS_FRAME_SAMPLES, RTP_FIXED_HEADER_LENGTH } from '../rtp/header.js';

@@ -1,10 +1,10 @@
 /**
- * What a VoiceSession asks its driver to do, and what it tells its user (ARCHITECTURE.md, sans-IO rule 2).
+ * What a VoiceSession asks its driver to do, and what it tells its user (docs/architecture.md, sans-IO rule 2).
  * Plain, structured-cloneable data. `poll()` always ends a drain with a `timer` output.
  */
 import type { VoiceErrorCode } from '../errors.js';
 
-/** Op 4 for the main gateway (PROTOCOL.md §2.1). Field names are Discord's, ready to send. */
+/** Op 4 for the main gateway (docs/protocol.md §2.1). Field names are Discord's, ready to send. */
 export interface GatewayVoiceStateUpdate {
   readonly op: 4;
   readonly d: { readonly guild_id: string; readonly channel_id: string | null; readonly self_mute: boolean; readonly self_deaf: boolean };

@@ -1,5 +1,5 @@
 /**
- * The receive path after transport decryption (PROTOCOL.md §4.2 op 5/11/13, §9.5, §11.9, §12): SSRC → user
+ * The receive path after transport decryption (docs/protocol.md §4.2 op 5/11/13, §9.5, §11.9, §12): SSRC → user
  * from op 5, the set of users from ops 11/13, one reorder buffer per SSRC, and speaking start/stop derived
  * from packet flow (start on the first packet, stop after five silence frames or a pause).
  */
@@ -21,7 +21,7 @@ interface Source {
 }
 
 export interface ReceiverConfig {
-  /** Packets from an SSRC not yet mapped by op 5 are held this long, then dropped (PROTOCOL.md §11.9). */
+  /** Packets from an SSRC not yet mapped by op 5 are held this long, then dropped (docs/protocol.md §11.9). */
   readonly unknownSsrcHoldMs: number;
   /** At most this many packets held per unknown SSRC, and this many unknown SSRCs. */
   readonly unknownSsrcMaxPackets: number;

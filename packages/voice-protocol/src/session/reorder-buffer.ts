@@ -2,7 +2,7 @@
  * A per-SSRC reordering buffer (pure, bounded): packets go in as they arrive and come out in sequence order.
  * A gap is waited for until either `maxDepth` later packets are held or the oldest held packet has waited
  * `maxWaitMs`; then the gap is reported as lost and playout moves on. Packets older than the playout point
- * are late and dropped. Sequence numbers are 16-bit and wrap (PROTOCOL.md §9.1).
+ * are late and dropped. Sequence numbers are 16-bit and wrap (docs/protocol.md §9.1).
  */
 import { sequenceDelta } from '../rtp/header.js';
 

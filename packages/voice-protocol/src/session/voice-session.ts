@@ -84,7 +84,7 @@ export class VoiceSession extends SessionLifecycle {
     this.startSignalling(now);
   }
 
-  /** Sets the speaking flags used for op 5 (PROTOCOL.md §4.2). Sent at once when already speaking. */
+  /** Sets the speaking flags used for op 5 (docs/protocol.md §4.2). Sent at once when already speaking. */
   setSpeaking(flags: number, now: number): void {
     this.assertAlive('setSpeaking()');
     if (!isValidSpeakingFlags(flags) || flags === 0) throw new LocalProtocolError(`speaking flags must be 1–7, got ${flags}; use stopSpeaking() to stop`, 'E_BAD_ARGUMENT');
@@ -94,7 +94,7 @@ export class VoiceSession extends SessionLifecycle {
   }
 
   /**
-   * Sends one 20 ms Opus frame (PROTOCOL.md §12). Op 5 speaking goes out first when needed. Returns false, and
+   * Sends one 20 ms Opus frame (docs/protocol.md §12). Op 5 speaking goes out first when needed. Returns false, and
    * counts a dropped frame, when the session is not ready (e.g. while resuming).
    */
   sendOpusFrame(opus: Uint8Array, now: number): boolean {
@@ -104,7 +104,7 @@ export class VoiceSession extends SessionLifecycle {
     }
     this.tick(now);
     const media = this.media;
-    // While the WebSocket resumes, UDP, SSRC, key and mode stay valid (PROTOCOL.md §6): keep sending — but not
+    // While the WebSocket resumes, UDP, SSRC, key and mode stay valid (docs/protocol.md §6): keep sending — but not
     // when a UDP error came after the last inbound datagram: the server may be gone, and true would be a lie.
     const open = this.code === 'ready' || (this.resumePending && media?.suspect === false);
     if (!open || !media?.cipher) {
@@ -125,7 +125,7 @@ export class VoiceSession extends SessionLifecycle {
     return true;
   }
 
-  /** Five silence frames, 20 ms apart, then op 5 speaking 0 (PROTOCOL.md §9.5). */
+  /** Five silence frames, 20 ms apart, then op 5 speaking 0 (docs/protocol.md §9.5). */
   stopSpeaking(now: number): void {
     this.assertAlive('stopSpeaking()');
     this.tick(now);
@@ -213,7 +213,7 @@ export class VoiceSession extends SessionLifecycle {
       this.channelId = d.channel_id;
       this.emit({ type: 'moved', channelId: d.channel_id });
     }
-    // A null channel may be transient (PROTOCOL.md §2.4 rule 5): the voice socket's close code decides.
+    // A null channel may be transient (docs/protocol.md §2.4 rule 5): the voice socket's close code decides.
     this.voiceState = { sessionId: new Secret(d.session_id), channelId: d.channel_id };
     this.maybeConnect(now);
   }
@@ -470,7 +470,7 @@ export class VoiceSession extends SessionLifecycle {
     const { ssrc, sequence, timestamp } = opened.value.header;
     if (!this.receiver.acceptNonce(ssrc, opened.value.nonce)) return; // a replay: counted by the receiver
     if (!this.receiver.push(ssrc, sequence, timestamp, opened.value.payload, now, this.emit)) {
-      // op 5 for this SSRC may still be on its way over the WebSocket: hold briefly (PROTOCOL.md §11.9).
+      // op 5 for this SSRC may still be on its way over the WebSocket: hold briefly (docs/protocol.md §11.9).
       this.receiver.holdUnmapped(ssrc, sequence, timestamp, opened.value.payload, now);
     }
   }

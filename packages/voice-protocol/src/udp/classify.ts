@@ -1,4 +1,4 @@
-/** Demultiplexing of inbound UDP datagrams (PROTOCOL.md §8.3). */
+/** Demultiplexing of inbound UDP datagrams (docs/protocol.md §8.3). */
 import { isRtcpPacketType } from '../rtp/rtcp.js';
 import { OPUS_PAYLOAD_TYPE } from '../rtp/header.js';
 import { IP_DISCOVERY_LENGTH } from './ip-discovery.js';

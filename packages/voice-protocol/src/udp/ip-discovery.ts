@@ -1,5 +1,5 @@
 /**
- * IP discovery (PROTOCOL.md §8.1): 74-byte request and response.
+ * IP discovery (docs/protocol.md §8.1): 74-byte request and response.
  *   0 type u16 (1 request, 2 response) · 2 length u16 = 70 · 4 ssrc u32 · 8 address[64] NUL-padded ASCII · 72 port u16
  */
 import { outputBuffer, readU16, readU32, writeU16, writeU32 } from '../bytes.js';

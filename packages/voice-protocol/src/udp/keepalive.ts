@@ -1,5 +1,5 @@
 /**
- * UDP keepalive (PROTOCOL.md §8.2): undocumented but needed so Discord keeps forwarding audio to a
+ * UDP keepalive (docs/protocol.md §8.2): undocumented but needed so Discord keeps forwarding audio to a
  * quiet client. 8 bytes: u32 little-endian counter, then four zero bytes. Sent every 5 s.
  */
 import { outputBuffer } from '../bytes.js';

@@ -1,5 +1,5 @@
 /**
- * The DAVE side of the emulated voice gateway for one channel (PROTOCOL.md §11.3, §11.6): the gateway is the MLS
+ * The DAVE side of the emulated voice gateway for one channel (docs/protocol.md §11.3, §11.6): the gateway is the MLS
  * external sender. It turns key packages into Add proposals for the current members, broadcasts the first valid
  * commit of each epoch (op 29) and the welcome (op 30) with a transition id, executes the transition (op 22) when
  * every member is ready or after a timeout, proposes Remove (or revokes a pending Add) when a member leaves, and
@@ -135,7 +135,7 @@ export class DaveChannel {
   }
 
   /**
-   * A protocol change for the whole call (PROTOCOL.md §11.3 op 21/22): version 0 downgrades to transport-only
+   * A protocol change for the whole call (docs/protocol.md §11.3 op 21/22): version 0 downgrades to transport-only
    * encryption (members accept plaintext at once), and the transition executes when all are ready.
    */
   prepareTransition(protocolVersion: number): void {

@@ -1,5 +1,5 @@
 /**
- * The MLS (RFC 9420) structures the emulator needs as DAVE's external sender (PROTOCOL.md §11.2, §11.6): the
+ * The MLS (RFC 9420) structures the emulator needs as DAVE's external sender (docs/protocol.md §11.2, §11.6): the
  * ExternalSender of op 25, KeyPackage parsing (credential → user id), Add/Remove proposals signed as the external
  * sender (PublicMessage; for an external sender FramedContentTBS has no group context), ProposalRefs, and commit
  * parsing up to where the Welcome of op 28 begins. The server is not a group member: it never needs keys.
@@ -78,7 +78,7 @@ function vec(body: Uint8Array): Uint8Array {
 }
 const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
 
-/** Group id and credential identity: the snowflake as 8 bytes big-endian (PROTOCOL.md §11.2). */
+/** Group id and credential identity: the snowflake as 8 bytes big-endian (docs/protocol.md §11.2). */
 export function snowflakeBytes(id: string): Uint8Array {
   return u64(BigInt(id));
 }
@@ -130,7 +130,7 @@ export interface ParsedKeyPackage {
   readonly userId: string;
 }
 
-/** op 26 payload: a bare KeyPackage (PROTOCOL.md §11.6). Checks version, ciphersuite and the basic credential. */
+/** op 26 payload: a bare KeyPackage (docs/protocol.md §11.6). Checks version, ciphersuite and the basic credential. */
 export function parseKeyPackage(bytes: Uint8Array): ParsedKeyPackage {
   const r = new Reader(bytes);
   const version = r.u16();

@@ -1,5 +1,5 @@
 /**
- * The sans-IO voice server: the server side of PROTOCOL.md §1–§10, and the main gateway's part of §2 for tests.
+ * The sans-IO voice server: the server side of docs/protocol.md §1–§10, and the main gateway's part of §2 for tests.
  * It accepts Identify/Resume, sends Hello/Ready/Session Description, assigns SSRCs, answers IP discovery, keeps
  * a per-session replay buffer for v8 buffered resume, and relays audio like an SFU: it opens each packet with
  * the sender's key and seals it again for every listener with the listener's key and nonce counter.
@@ -145,7 +145,7 @@ export class VoiceServerCore {
 
   // ───────────────────────────── main gateway part ─────────────────────────────
 
-  /** A client's op 4 Voice State Update on the main gateway (PROTOCOL.md §2.1). */
+  /** A client's op 4 Voice State Update on the main gateway (docs/protocol.md §2.1). */
   handleGatewayVoiceStateUpdate(userId: string, d: { guild_id: string; channel_id: string | null; self_mute?: boolean; self_deaf?: boolean }, now: number): void {
     this.advance(now);
     const key = `${d.guild_id}:${userId}`;
@@ -377,7 +377,7 @@ export class VoiceServerCore {
   }
 
   /**
-   * Voice server migration (PROTOCOL.md §2.3–§2.4): every session in the guild gets a VOICE_SERVER_UPDATE with
+   * Voice server migration (docs/protocol.md §2.3–§2.4): every session in the guild gets a VOICE_SERVER_UPDATE with
    * a new token and `endpoint` (null = reallocating), and its old socket is closed with 4022.
    */
   changeEndpoint(guildId: string, endpoint: string | null): void {
@@ -420,7 +420,7 @@ export class VoiceServerCore {
     const p = this.pending.get(`${d.serverId}:${d.userId}`);
     if (!p || p.token !== d.token || p.sessionId !== d.sessionId) return this.closeConn(conn, 4004);
     const dave = this.isDaveChannel(p.channelId);
-    // Since 2026-03-02 a client without DAVE is refused in E2EE channels (PROTOCOL.md §7, §11.1).
+    // Since 2026-03-02 a client without DAVE is refused in E2EE channels (docs/protocol.md §7, §11.1).
     if (dave && (d.maxDaveProtocolVersion ?? 0) < 1) return this.closeConn(conn, 4017);
     const old = this.sessionOf(d.userId, d.serverId);
     if (old) this.endSession(old, 4014);
@@ -563,7 +563,7 @@ export class VoiceServerCore {
     this.queue.push({ type: 'ws-send', connId: conn.id, data: encodeGatewayMessage(m) });
   }
 
-  /** Messages a resumed client must not miss carry `seq` and go into the replay buffer (PROTOCOL.md §3.3, §6). */
+  /** Messages a resumed client must not miss carry `seq` and go into the replay buffer (docs/protocol.md §3.3, §6). */
   private sendNumbered(s: ServerSession, m: KnownGatewayMessage): void {
     this.sendNumberedData(s, (seq) => encodeGatewayMessage({ ...m, seq } as KnownGatewayMessage));
   }
