@@ -1,0 +1,30 @@
+/**
+ * voicewire for Bun: transport-bun, the fastest crypto provider that loads (sodium-native, else noble: Bun's
+ * node:crypto has no XChaCha20-Poly1305, which Discord always offers),
+ * DAVE on, and the whole voice and audio API from one import.
+ */
+import { nobleProvider } from '@voicewire/crypto-noble';
+import { bunTransport } from '@voicewire/transport-bun';
+import { makeApi, nodeLikeChoice } from './defaults.js';
+
+export * from '@voicewire/voice';
+export * from '@voicewire/audio';
+export { daveProvider } from '@voicewire/crypto-dave';
+export { bunTransport, createBunTransport } from '@voicewire/transport-bun';
+export type { JoinOptions, SetupReport } from './defaults.js';
+
+const api = makeApi(
+  nodeLikeChoice(`bun ${(process.versions as { bun?: string }).bun ?? ''}`, bunTransport, { provider: nobleProvider, label: 'noble (pure JavaScript, both modes)' }, (message) =>
+    process.emitWarning(message, { code: 'VOICEWIRE_NO_DAVE' }),
+  ),
+);
+
+/**
+ * Joins a voice channel: `joinVoiceChannel({ guildId, channelId, adapterCreator })` is enough. Transport, crypto
+ * provider and DAVE are chosen for this runtime; pass any of them to override (`e2ee: false` turns DAVE off, with
+ * a warning: Discord requires it outside Stage channels).
+ */
+export const joinVoiceChannel = api.joinVoiceChannel;
+
+/** What voicewire chose and why (runtime, transport, crypto provider and modes, DAVE, Opus, ffmpeg): paste it into bug reports. */
+export const describeSetup = api.describeSetup;

@@ -1,0 +1,103 @@
+/**
+ * What the runtime entries share: joinVoiceChannel with the defaults filled in, and describeSetup(). Each entry
+ * (node.ts, bun.ts) imports its transport and fallback crypto provider statically; sodium-native, an optional
+ * dependency, is loaded synchronously here and the reason is kept when it is missing (no hidden import() probe).
+ */
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { daveProvider } from '@voicewire/crypto-dave';
+import { createSodiumProvider, type SodiumLike } from '@voicewire/crypto-sodium/create';
+import type { CryptoProvider, E2eeProvider } from '@voicewire/voice-protocol';
+import { joinVoiceChannel as joinWith, type JoinVoiceChannelOptions, type Transport, type VoiceConnection } from '@voicewire/voice';
+
+export interface RuntimeChoice {
+  readonly runtime: string;
+  readonly transport: Transport;
+  readonly crypto: CryptoProvider;
+  /** Why this provider: what loaded, what did not and with which error. */
+  readonly cryptoReason: string;
+  readonly opus: () => { available: boolean; detail: string };
+  readonly ffmpeg: () => { found: boolean; detail: string };
+  readonly warn: (message: string) => void;
+}
+
+/** Every option of @voicewire/voice's joinVoiceChannel; transport, crypto and e2ee are optional here. */
+export type JoinOptions = Omit<JoinVoiceChannelOptions, 'transport' | 'crypto' | 'e2ee'> & {
+  readonly transport?: Transport;
+  readonly crypto?: CryptoProvider;
+  /** DAVE end-to-end encryption: on by default. `false` turns it off (Discord then closes voice channels with 4017). */
+  readonly e2ee?: E2eeProvider | false;
+};
+
+export interface SetupReport {
+  readonly runtime: string;
+  readonly transport: string;
+  readonly crypto: { readonly provider: string; readonly modes: readonly string[]; readonly why: string };
+  readonly dave: { readonly provider: string; readonly maxProtocolVersion: number };
+  readonly opus: { readonly available: boolean; readonly detail: string };
+  readonly ffmpeg: { readonly found: boolean; readonly detail: string };
+}
+
+export function makeApi(choice: RuntimeChoice): { joinVoiceChannel(options: JoinOptions): VoiceConnection; describeSetup(): SetupReport } {
+  let warnedNoDave = false;
+  return {
+    joinVoiceChannel(options: JoinOptions): VoiceConnection {
+      const { e2ee, ...rest } = options;
+      if (e2ee === false && !warnedNoDave) {
+        warnedNoDave = true;
+        choice.warn('voicewire: e2ee: false turns DAVE end-to-end encryption off; Discord requires DAVE in voice channels since March 2026 (they close with 4017), so this only works in Stage channels and test servers');
+      }
+      return joinWith({
+        ...rest,
+        transport: options.transport ?? choice.transport,
+        crypto: options.crypto ?? choice.crypto,
+        ...(e2ee === false ? {} : { e2ee: e2ee ?? daveProvider }),
+      });
+    },
+    describeSetup(): SetupReport {
+      return {
+        runtime: choice.runtime,
+        transport: choice.transport.name,
+        crypto: { provider: choice.crypto.name, modes: [...choice.crypto.modes], why: choice.cryptoReason },
+        dave: { provider: daveProvider.name, maxProtocolVersion: daveProvider.maxProtocolVersion },
+        opus: choice.opus(),
+        ffmpeg: choice.ffmpeg(),
+      };
+    },
+  };
+}
+
+const require = createRequire(import.meta.url);
+const firstLine = (e: unknown): string => String((e as Error)?.message ?? e).split('\n')[0] as string;
+
+/** The choice for a Node-compatible runtime (Node, Bun): sodium-native when it loads, else `fallback`. */
+export function nodeLikeChoice(runtime: string, transport: Transport, fallback: { provider: CryptoProvider; label: string }, warn: (m: string) => void): RuntimeChoice {
+  let crypto: CryptoProvider;
+  let cryptoReason: string;
+  try {
+    crypto = createSodiumProvider(require('sodium-native') as SodiumLike);
+    cryptoReason = 'sodium-native loaded: libsodium XChaCha20-Poly1305, the fastest provider here';
+  } catch (e) {
+    crypto = fallback.provider;
+    cryptoReason = `sodium-native did not load (${firstLine(e)}); ${fallback.label}`;
+  }
+  return {
+    runtime,
+    transport,
+    crypto,
+    cryptoReason,
+    opus: () => {
+      try {
+        require('@discordjs/opus');
+        return { available: true, detail: '@discordjs/opus (PCM input, volume on Opus tracks, WAV recordings)' };
+      } catch (e) {
+        return { available: false, detail: `@discordjs/opus did not load (${firstLine(e)}); Ogg Opus passthrough still works` };
+      }
+    },
+    ffmpeg: () => {
+      const r = spawnSync('ffmpeg', ['-version'], { encoding: 'utf8', timeout: 5_000 });
+      return r.status === 0 ? { found: true, detail: (r.stdout.split('\n')[0] ?? 'ffmpeg').trim() } : { found: false, detail: 'no ffmpeg on PATH: MP3, WAV and other formats need it (or pass ffmpegPath); Ogg Opus does not' };
+    },
+    warn,
+  };
+}

@@ -1,0 +1,29 @@
+/**
+ * voicewire for Node: transport-node, the fastest crypto provider that loads (sodium-native, else node:crypto),
+ * DAVE on, and the whole voice and audio API from one import.
+ */
+import { nodeProvider } from '@voicewire/crypto-node';
+import { nodeTransport } from '@voicewire/transport-node';
+import { makeApi, nodeLikeChoice } from './defaults.js';
+
+export * from '@voicewire/voice';
+export * from '@voicewire/audio';
+export { daveProvider } from '@voicewire/crypto-dave';
+export { createNodeTransport, nodeTransport } from '@voicewire/transport-node';
+export type { JoinOptions, SetupReport } from './defaults.js';
+
+const api = makeApi(
+  nodeLikeChoice(`node ${process.versions.node}`, nodeTransport, { provider: nodeProvider, label: 'node:crypto (AES-256-GCM when offered, else XChaCha20-Poly1305)' }, (message) =>
+    process.emitWarning(message, { code: 'VOICEWIRE_NO_DAVE' }),
+  ),
+);
+
+/**
+ * Joins a voice channel: `joinVoiceChannel({ guildId, channelId, adapterCreator })` is enough. Transport, crypto
+ * provider and DAVE are chosen for this runtime; pass any of them to override (`e2ee: false` turns DAVE off, with
+ * a warning: Discord requires it outside Stage channels).
+ */
+export const joinVoiceChannel = api.joinVoiceChannel;
+
+/** What voicewire chose and why (runtime, transport, crypto provider and modes, DAVE, Opus, ffmpeg): paste it into bug reports. */
+export const describeSetup = api.describeSetup;
