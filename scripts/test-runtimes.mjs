@@ -1,8 +1,8 @@
 #!/usr/bin/env node
-// The non-Node runtimes of the test command (issue 7): Bun and Deno from npm. Each suite prints a
+// The other runtimes of the test command: Bun and Deno from npm, and Node 22 and 24 from npm's `node` package. Each suite prints a
 // `RESULT {json}` line; the totals go to .test-results/runtimes.json for scripts/test.mjs.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -51,6 +51,48 @@ suite('built core on Deno', bin('deno'), ['run', '--allow-read', smoke]);
 suite('portable core suite on Bun', bin('bun'), ['packages/testkit/portable/run.ts']);
 suite('portable core suite on Deno', bin('deno'), ['run', '-A', '--unstable-sloppy-imports', 'packages/testkit/portable/run.ts']);
 suite('transport-bun: conformance, crypto, end to end on Bun', bin('bun'), ['packages/transport-bun/test/run.bun.ts']);
+
+// Node 22 and 24 (the LTS lines people run), from the npm registry's `node` package, cached between runs. The
+// suites that need no native Opus codec run there: @discordjs/opus is compiled from source for the Node the
+// workspace installs with, so audio, the demo and the player tests run on that Node only.
+function nodeBinary(major) {
+  const dir = join(root, 'node_modules', '.cache', 'voicewire-node', String(major));
+  const bin = join(dir, 'node_modules', '.bin', 'node');
+  if (!existsSync(bin)) {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'package.json'), '{"private":true}');
+    const r = spawnSync('npm', ['install', '--no-audit', '--no-fund', '--no-save', `node@${major}`], { cwd: dir, encoding: 'utf8', env, timeout: 300_000 });
+    if (r.status !== 0 || !existsSync(bin)) return { error: `npm could not install node@${major}: ${(r.stderr ?? '').trim().split('\n').slice(-2).join(' ')}` };
+  }
+  return { bin };
+}
+const NODE_PROJECTS = ['@voicewire/voice-protocol', '@voicewire/testkit', '@voicewire/crypto-node', '@voicewire/transport-node', '@voicewire/voice-server', '@voicewire/e2e', 'voicewire'];
+for (const major of [22, 24]) {
+  const label = `Node ${major}: core, session, crypto, transport, emulator, end to end (vitest)`;
+  const t0 = Date.now();
+  console.log(`\n[voicewire] ${label}`);
+  const node = nodeBinary(major);
+  const report = join(root, '.test-results', `vitest-node${major}.json`);
+  let result = { passed: 0, failed: 1 };
+  if (node.error) console.log(`[voicewire] ${node.error}`);
+  else {
+    mkdirSync(join(root, '.test-results'), { recursive: true });
+    const args = [join(root, 'node_modules', 'vitest', 'vitest.mjs'), 'run', ...NODE_PROJECTS.flatMap((p) => ['--project', p]), '--exclude', '**/native-api.test.ts', '--exclude', '**/node_modules/**', '--reporter=dot', '--reporter=json', `--outputFile.json=${report}`];
+    const r = spawnSync(node.bin, args, { cwd: root, encoding: 'utf8', env, timeout: 300_000 });
+    process.stdout.write((r.stdout ?? '').split('\n').filter((l) => /×|FAIL|Error|Test Files|Tests /.test(l)).join('\n') + '\n');
+    if (existsSync(report)) {
+      const j = JSON.parse(readFileSync(report, 'utf8'));
+      const version = spawnSync(node.bin, ['--version'], { encoding: 'utf8' }).stdout.trim();
+      result = { passed: j.numPassedTests, failed: j.numFailedTests + (j.numFailedTestSuites ?? 0) + (j.numTotalTests === 0 ? 1 : 0) };
+      console.log(`[voicewire] ran on ${version}`);
+    }
+  }
+  const seconds = ((Date.now() - t0) / 1000).toFixed(1);
+  totals.passed += result.passed;
+  totals.failed += result.failed;
+  totals.suites.push({ label, ...result, seconds });
+  console.log(`[voicewire] ${label}: ${result.passed} passed, ${result.failed} failed in ${seconds}s`);
+}
 
 mkdirSync(join(root, '.test-results'), { recursive: true });
 writeFileSync(join(root, '.test-results', 'runtimes.json'), JSON.stringify(totals, null, 2));

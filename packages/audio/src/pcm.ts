@@ -2,15 +2,32 @@
  * PCM ↔ Opus with @discordjs/opus: 48 kHz stereo s16le, 20 ms = 960 samples per channel = 3,840 bytes.
  * Also WAV output for recordings.
  */
-import opus from '@discordjs/opus';
+import { createRequire } from 'node:module';
 import { AudioError } from './errors.js';
+
+type OpusEncoderLike = { encode(pcm: Buffer): Buffer; decode(frame: Buffer): Buffer; setBitrate(bps: number): void };
+let opusModule: { OpusEncoder: new (rate: number, channels: number) => OpusEncoderLike } | null = null;
+
+/**
+ * @discordjs/opus, loaded the first time a codec is needed: importing @voicewire/audio (Ogg passthrough, the
+ * player) works on runtimes and installs where the native codec does not load.
+ */
+function loadOpus(): NonNullable<typeof opusModule> {
+  if (opusModule) return opusModule;
+  try {
+    opusModule = createRequire(import.meta.url)('@discordjs/opus') as NonNullable<typeof opusModule>;
+    return opusModule;
+  } catch (e) {
+    throw new AudioError('E_OPUS_UNAVAILABLE', `the Opus codec (@discordjs/opus) did not load on this runtime (${String((e as Error)?.message ?? e).split('\n')[0]}); Ogg Opus files play without it, PCM input, volume and WAV recording need it`);
+  }
+}
 
 export const SAMPLE_RATE = 48_000;
 export const CHANNELS = 2;
 export const PCM_FRAME_BYTES = 960 * CHANNELS * 2;
 
 export class OpusCodec {
-  private readonly codec = new opus.OpusEncoder(SAMPLE_RATE, CHANNELS);
+  private readonly codec = new (loadOpus().OpusEncoder)(SAMPLE_RATE, CHANNELS);
 
   /** Encodes one 20 ms PCM frame (3,840 bytes of s16le stereo). */
   encode(pcm: Uint8Array): Uint8Array {
