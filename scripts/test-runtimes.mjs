@@ -51,6 +51,9 @@ suite('built core on Deno', bin('deno'), ['run', '--allow-read', smoke]);
 suite('portable core suite on Bun', bin('bun'), ['packages/testkit/portable/run.ts']);
 suite('portable core suite on Deno', bin('deno'), ['run', '-A', '--unstable-sloppy-imports', 'packages/testkit/portable/run.ts']);
 suite('transport-bun: conformance, crypto, end to end on Bun', bin('bun'), ['packages/transport-bun/test/run.bun.ts']);
+// Every public package built, packed (pnpm pack) and installed from the tarballs into a fresh npm project
+// outside the repository; then imported with plain Node, and the top-level package joins the emulator.
+suite('packed tarballs installed with npm outside the repository', process.execPath, ['scripts/pack-check/run.mjs'], 900_000);
 
 // Node 22 and 24 (the LTS lines people run), from the npm registry's `node` package, cached between runs. The
 // suites that need no native Opus codec run there: @discordjs/opus is compiled from source for the Node the

@@ -1,0 +1,40 @@
+// Runs inside a fresh npm project outside the repository, with only the packed tarballs installed: every public
+// package imports with plain Node, and the top-level package joins the installed emulator with DAVE using the
+// three-option call. Prints `RESULT {json}`.
+const names = ['voicewire', '@voicewire/voice-protocol', '@voicewire/voice', '@voicewire/crypto-noble', '@voicewire/crypto-node', '@voicewire/crypto-sodium', '@voicewire/crypto-sodium/create', '@voicewire/crypto-dave', '@voicewire/transport-node', '@voicewire/transport-bun', '@voicewire/audio', '@voicewire/voice-server', '@voicewire/testkit', '@voicewire/testkit/node'];
+let passed = 0;
+let failed = 0;
+const check = (ok, what) => {
+  console.log(`  ${ok ? '✓' : '✗'} ${what}`);
+  ok ? passed++ : failed++;
+};
+for (const n of names) {
+  // transport-bun is for Bun; on Node it must still import (its module only touches Bun when used)
+  try {
+    const m = await import(n);
+    check(Object.keys(m).length > 0, `import ${n} with plain Node`);
+  } catch (e) {
+    check(false, `import ${n}: ${String(e?.message ?? e).split('\n')[0]}`);
+  }
+}
+try {
+  const { joinVoiceChannel, describeSetup } = await import('voicewire');
+  const { startVoiceServer } = await import('@voicewire/voice-server');
+  const server = await startVoiceServer({ tls: false });
+  const conns = ['104694319306248192', '158049329150427136'].map((userId) =>
+    joinVoiceChannel({ guildId: '1', channelId: '2', adapterCreator: server.adapterCreator(userId), userId, session: { wsScheme: 'ws' } }),
+  );
+  try {
+    await Promise.all(conns.map((c) => c.ready({ timeoutMs: 10_000, e2ee: true })));
+    check(conns.every((c) => c.e2ee) && conns[0].privacyCode === conns[1].privacyCode, 'voicewire joins the installed emulator with DAVE (the three-option call)');
+  } finally {
+    for (const c of conns) c.destroy();
+    await server.close();
+  }
+  const setup = describeSetup();
+  check(setup.dave.maxProtocolVersion === 1 && setup.transport === 'node', `describeSetup(): ${setup.crypto.provider} (${setup.crypto.why})`);
+} catch (e) {
+  check(false, `join with the installed packages: ${String(e?.message ?? e).split('\n')[0]}`);
+}
+console.log(`RESULT ${JSON.stringify({ suite: 'pack', passed, failed })}`);
+process.exit(failed ? 1 : 0);

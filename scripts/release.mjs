@@ -1,0 +1,52 @@
+#!/usr/bin/env node
+// The release path: build every public package, refuse any whose published entry points (publishConfig
+// exports, bin) do not exist in dist/, then publish through changesets (which runs `pnpm publish`: it applies
+// publishConfig and resolves workspace:*). `--pack DIR` packs the tarballs into DIR instead (what the
+// pack-and-install test installs).  Usage: node scripts/release.mjs [--pack DIR]
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const pnpm = (process.env.VOICEWIRE_PNPM ?? 'npx -y pnpm@12.21.0').split(' ');
+const packAt = process.argv.indexOf('--pack');
+const packDir = packAt >= 0 ? resolve(process.argv[packAt + 1] ?? '.test-results/packs') : null;
+
+const publicPackages = readdirSync(join(root, 'packages'))
+  .map((name) => ({ dir: join(root, 'packages', name), pkg: JSON.parse(readFileSync(join(root, 'packages', name, 'package.json'), 'utf8')) }))
+  .filter(({ pkg }) => !pkg.private);
+
+function run(cmd, args, cwd) {
+  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', env: { ...process.env, npm_config_yes: 'true' } });
+  if (r.status !== 0) {
+    console.error(`${cmd} ${args.join(' ')} failed in ${cwd}:\n${r.stdout}${r.stderr}`);
+    process.exit(1);
+  }
+  return r.stdout;
+}
+
+/** Every file a published package points at (exports targets, bin). */
+function entryFiles(pkg) {
+  const out = [];
+  const walk = (v) => (typeof v === 'string' ? out.push(v) : v && typeof v === 'object' ? Object.values(v).forEach(walk) : undefined);
+  walk(pkg.publishConfig?.exports ?? pkg.exports);
+  walk(pkg.publishConfig?.bin ?? pkg.bin);
+  return out;
+}
+
+for (const { dir, pkg } of publicPackages) {
+  run(join(root, 'node_modules', '.bin', 'tsup'), [], dir);
+  const missing = entryFiles(pkg).filter((f) => !existsSync(join(dir, f)));
+  if (missing.length) {
+    console.error(`${pkg.name}: refusing to release, its published entry points are missing after the build: ${missing.join(', ')}`);
+    process.exit(1);
+  }
+}
+if (packDir) {
+  mkdirSync(packDir, { recursive: true });
+  for (const { dir } of publicPackages) run(pnpm[0], [...pnpm.slice(1), 'pack', '--pack-destination', packDir], dir);
+  console.log(`packed ${publicPackages.length} packages into ${packDir}`);
+} else {
+  run(join(root, 'node_modules', '.bin', 'changeset'), ['publish'], root);
+}
