@@ -59,6 +59,8 @@ const tasks = {
   fuzz: () => run(pnpm, [...pnpmPre, '--filter', '@voicewire/voice-protocol', 'fuzz', ...rest], { env }),
   bench: () => run(pnpm, [...pnpmPre, '--filter', '@voicewire/bench', 'bench', ...rest], { env }),
   // Mutation testing of the protocol core with StrykerJS (≈ 20–30 min on 2 cores); report in .test-results/.
+  // The API reference (TypeDoc) of every public package into docs/api/ (generated, not committed).
+  'docs-api': () => run(join(root, 'node_modules', '.bin', 'typedoc'), ['--options', 'typedoc.json', ...rest], { env }),
   mutate: () => run(join(root, 'node_modules', '.bin', 'stryker'), ['run', ...rest], { env }),
   'voice-server': () => run(pnpm, [...pnpmPre, '--filter', '@voicewire/voice-server', 'start', ...rest], { env }),
 };

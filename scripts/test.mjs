@@ -55,6 +55,10 @@ let skipped = 0;
 if (step('voice-protocol purity', process.execPath, [join(root, 'scripts', 'check-purity.mjs'), 'packages/voice-protocol/src'])) passed++;
 else failed++;
 
+// 2b. Documentation links stay inside the repository.
+if (step('documentation links', process.execPath, [join(root, 'scripts', 'check-links.mjs')])) passed++;
+else failed++;
+
 // 3. Vitest: every project, with a JSON report to count tests.
 const outDir = join(root, '.test-results');
 mkdirSync(outDir, { recursive: true });
