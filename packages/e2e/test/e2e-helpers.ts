@@ -57,3 +57,4 @@ export async function writeFrames(conn: VoiceConnection, from: number, count: nu
   }
   await writer.close();
 }
+

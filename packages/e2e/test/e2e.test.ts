@@ -1,29 +1,22 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { startVoiceServer, userIdForToken, type VoiceServer } from '@voicewire/voice-server';
+import { userIdForToken } from '@voicewire/voice-server';
 import { VoiceError, type VoiceConnection } from '@voicewire/voice';
 import { CHANNEL, collect, connect, GUILD, until, writeFrames } from './e2e-helpers.js';
+import { emulatorPerTest } from './emulator-per-test.js';
 
 const A = '104694319306248192';
 const B = '158049329150427136';
 
 describe('end to end on loopback through the served voice server (wss)', () => {
-  let server: VoiceServer;
-  const conns: VoiceConnection[] = [];
-  beforeEach(async () => {
-    server = await startVoiceServer({ tls: true, heartbeatIntervalMs: 1_000 });
-  });
-  afterEach(async () => {
-    for (const c of conns.splice(0)) c.destroy();
-    await server.close();
-  });
+  const emu = emulatorPerTest();
 
   it('two bots join one channel; one writes 500 paced Opus frames, the other receives every one in order', async () => {
-    const a = connect(server, A);
-    const b = connect(server, B);
-    conns.push(a, b);
+    const a = connect(emu.server, A);
+    const b = connect(emu.server, B);
+    emu.track(a, b);
     await Promise.all([a.ready({ timeoutMs: 5_000 }), b.ready({ timeoutMs: 5_000 })]);
     expect(a.state).toBe('ready');
     await until(() => a.privacyCode !== '' && a.privacyCode === b.privacyCode, 5_000, 'the DAVE group');
@@ -42,14 +35,14 @@ describe('end to end on loopback through the served voice server (wss)', () => {
   }, 30_000);
 
   it('a socket killed by the server is resumed; frames keep flowing over UDP meanwhile', async () => {
-    const a = connect(server, A);
-    const b = connect(server, B);
-    conns.push(a, b);
+    const a = connect(emu.server, A);
+    const b = connect(emu.server, B);
+    emu.track(a, b);
     await Promise.all([a.ready(), b.ready()]);
     const got = collect(b, A);
     let resumed = 0;
     a.on('resumed', () => resumed++);
-    await writeFrames(a, 0, 150, (n) => n === 50 && server.closeSocket(A, 4015));
+    await writeFrames(a, 0, 150, (n) => n === 50 && emu.server.closeSocket(A, 4015));
     await until(() => got.length >= 150, 3_000, 'all frames');
     expect(resumed).toBe(1);
     expect(got).toEqual(Array.from({ length: 150 }, (_, i) => i));
@@ -57,15 +50,15 @@ describe('end to end on loopback through the served voice server (wss)', () => {
   }, 20_000);
 
   it('a server migration completes: both bots Identify fresh on the new endpoint and audio flows again', async () => {
-    const a = connect(server, A);
-    const b = connect(server, B);
-    conns.push(a, b);
+    const a = connect(emu.server, A);
+    const b = connect(emu.server, B);
+    emu.track(a, b);
     await Promise.all([a.ready(), b.ready()]);
     let readies = 0;
     a.on('ready', () => readies++);
     b.on('ready', () => readies++);
-    const next = server.migrate(GUILD);
-    expect(next).toBe(server.secondaryEndpoint);
+    const next = emu.server.migrate(GUILD);
+    expect(next).toBe(emu.server.secondaryEndpoint);
     await until(() => readies === 2, 5_000, 'both ready on the new endpoint');
     await new Promise((r) => setTimeout(r, 50));
     const got = collect(b, A);
@@ -75,9 +68,9 @@ describe('end to end on loopback through the served voice server (wss)', () => {
   }, 20_000);
 
   it('ready() rejects with the terminal reason: a full channel gives E_JOIN_TIMEOUT', async () => {
-    server.setChannelFull(CHANNEL, true);
-    const a = connect(server, A, { session: { joinTimeoutMs: 300 } });
-    conns.push(a);
+    emu.server.setChannelFull(CHANNEL, true);
+    const a = connect(emu.server, A, { session: { joinTimeoutMs: 300 } });
+    emu.track(a);
     const err = await a.ready().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(VoiceError);
     expect((err as VoiceError).code).toBe('E_JOIN_TIMEOUT');
@@ -85,9 +78,9 @@ describe('end to end on loopback through the served voice server (wss)', () => {
   });
 
   it('ready() honours an abort signal, and rejects after destroy', async () => {
-    server.setChannelFull(CHANNEL, true);
-    const a = connect(server, A);
-    conns.push(a);
+    emu.server.setChannelFull(CHANNEL, true);
+    const a = connect(emu.server, A);
+    emu.track(a);
     const ac = new AbortController();
     const p = a.ready({ signal: ac.signal });
     ac.abort();
@@ -99,18 +92,18 @@ describe('end to end on loopback through the served voice server (wss)', () => {
   });
 
   it('DAVE-required close (4017) ends with E_DAVE_REQUIRED and a message that says what to do', async () => {
-    const a = connect(server, A);
-    conns.push(a);
+    const a = connect(emu.server, A);
+    emu.track(a);
     await a.ready();
     const disconnected = new Promise<VoiceError | null>((resolve) => a.on('disconnected', resolve));
-    server.closeSocket(A, 4017);
+    emu.server.closeSocket(A, 4017);
     const err = await disconnected;
     expect(err?.code).toBe('E_DAVE_REQUIRED');
     expect(err?.message).toMatch(/crypto-dave/);
   });
 
   it('serves the main-gateway subset: Hello, Identify → READY, heartbeat ACK, op 4 → both voice dispatches', async () => {
-    const ws = new WebSocket(server.gatewayUrl, { ca: server.certificate?.cert });
+    const ws = new WebSocket(emu.server.gatewayUrl, { ca: emu.server.certificate?.cert });
     const messages: { op: number; t?: string; d: Record<string, unknown> }[] = [];
     ws.on('message', (m: Buffer) => messages.push(JSON.parse(m.toString())));
     await new Promise((r) => ws.once('open', r));
@@ -126,7 +119,7 @@ describe('end to end on loopback through the served voice server (wss)', () => {
     const vsu = messages.find((m) => m.t === 'VOICE_STATE_UPDATE');
     const vsrv = messages.find((m) => m.t === 'VOICE_SERVER_UPDATE');
     expect(vsu?.d).toMatchObject({ guild_id: GUILD, channel_id: CHANNEL, self_deaf: true });
-    expect(vsrv?.d).toMatchObject({ guild_id: GUILD, endpoint: server.endpoint });
+    expect(vsrv?.d).toMatchObject({ guild_id: GUILD, endpoint: emu.server.endpoint });
     expect(typeof vsrv?.d.token).toBe('string');
   });
 });

@@ -3,36 +3,23 @@
 // connection registry, moves, self mute/deaf, per-guild adapters and the fault controls of the emulator.
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AudioPlayer, createFramesResource, createOggOpusFileResource, demuxOggOpus, OpusCodec, type TrackEndReason } from '@voicewire/audio';
 import { getVoiceConnection, type VoiceConnection } from '@voicewire/voice';
-import { startVoiceServer, type VoiceServer } from '@voicewire/voice-server';
 import { createReadStream } from 'node:fs';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join as joinPath } from 'node:path';
 import { recordToFile } from '@voicewire/audio';
 import { CHANNEL, collect, connect, GUILD, until, writeFrames } from './e2e-helpers.js';
+import { emulatorPerTest } from './emulator-per-test.js';
 
 const A = '104694319306248192';
 const B = '158049329150427136';
 const CLIP = fileURLToPath(new URL('../../../apps/demo-bot/assets/clip.ogg', import.meta.url));
 
-let server: VoiceServer;
-const conns: VoiceConnection[] = [];
-beforeEach(async () => {
-  server = await startVoiceServer({ tls: true, heartbeatIntervalMs: 1_000 });
-});
-afterEach(async () => {
-  for (const c of conns.splice(0)) c.destroy();
-  await server.close();
-});
-
-const join = (userId: string, extra: Parameters<typeof connect>[2] = {}): VoiceConnection => {
-  const c = connect(server, userId, extra);
-  conns.push(c);
-  return c;
-};
+const emu = emulatorPerTest();
+const join = emu.join;
 
 async function clipFrames(n: number): Promise<Uint8Array[]> {
   const out: Uint8Array[] = [];
@@ -76,7 +63,7 @@ describe('destroying a connection a player is subscribed to', () => {
         player.stop();
         a.destroy();
       } else if (how === 'destroy() while playing') a.destroy();
-      else server.closeAdapters(A);
+      else emu.server.closeAdapters(A);
       await until(() => a.destroyed, 2_000, 'the connection destroyed');
       player.stop();
       await idle;
@@ -157,7 +144,7 @@ describe('connection API', () => {
     await a.ready({ timeoutMs: 5_000 });
     expect(getVoiceConnection(GUILD, A)).toBe(a);
     const moved = once(a, 'moved');
-    const again = connect(server, A, { channelId: '555555555555555555' });
+    const again = connect(emu.server, A, { channelId: '555555555555555555' });
     expect(again).toBe(a);
     expect(await moved).toEqual(['555555555555555555']);
     await a.ready({ timeoutMs: 5_000 });
@@ -185,7 +172,7 @@ describe('the emulator as a tool', () => {
     expect(g1.channelId).toBe(CHANNEL);
     expect(g1.state).toBe('ready');
     expect(g1.stats.reconnects).toBe(0);
-    server.closeSocket(A, 4015, '222222222222222222');
+    emu.server.closeSocket(A, 4015, '222222222222222222');
     await until(() => g2.stats.resumes === 1, 3_000, 'the second call resumed');
     expect(g1.stats.resumes).toBe(0);
   });
@@ -195,8 +182,8 @@ describe('the emulator as a tool', () => {
     const b = join(B);
     await Promise.all([a.ready({ timeoutMs: 5_000 }), b.ready({ timeoutMs: 5_000 })]);
     const heard = collect(b, A);
-    server.dropSocket(A);
-    server.closeSocket(A, 4015);
+    emu.server.dropSocket(A);
+    emu.server.closeSocket(A, 4015);
     await until(() => a.stats.resumes === 1, 3_000, 'the resume');
     expect(a.state).toBe('ready');
     expect(heard).toBeDefined();

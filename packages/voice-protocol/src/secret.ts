@@ -16,10 +16,6 @@ export class Secret {
     return this.#value;
   }
 
-  equals(value: string): boolean {
-    return this.#value === value;
-  }
-
   toJSON(): string {
     return '[redacted]';
   }
