@@ -1,47 +1,159 @@
 /**
- * PCM ↔ Opus with @discordjs/opus: 48 kHz stereo s16le, 20 ms = 960 samples per channel = 3,840 bytes.
- * Also WAV output for recordings.
+ * PCM ↔ Opus: 48 kHz stereo s16le, 20 ms = 960 samples per channel = 3,840 bytes. Also WAV output for recordings.
+ *
+ * Two codec backends, both libopus: `@discordjs/opus` (a native N-API add-on, the fastest, Node only) and
+ * `opusscript` (libopus compiled to WebAssembly, runs on Node, Bun and Deno). The default takes the native one
+ * when it loads and the WebAssembly one otherwise; `setOpusBackend()` or `new OpusCodec({ backend })` pins one.
+ * Neither is loaded until a codec is needed, so Ogg passthrough works with neither installed.
  */
 import { createRequire } from 'node:module';
 import { AudioError } from './errors.js';
 
-type OpusEncoderLike = { encode(pcm: Buffer): Buffer; decode(frame: Buffer): Buffer; setBitrate(bps: number): void };
-let opusModule: { OpusEncoder: new (rate: number, channels: number) => OpusEncoderLike } | null = null;
+export type OpusBackendName = 'native' | 'wasm';
 
-/**
- * @discordjs/opus, loaded the first time a codec is needed: importing @voicewire/audio (Ogg passthrough, the
- * player) works on runtimes and installs where the native codec does not load.
- */
-function loadOpus(): NonNullable<typeof opusModule> {
-  if (opusModule) return opusModule;
+interface CodecImpl {
+  encode(pcm: Uint8Array): Uint8Array;
+  decode(frame: Uint8Array): Uint8Array;
+  setBitrate(bps: number): void;
+  free(): void;
+}
+
+type NativeModule = { OpusEncoder: new (rate: number, channels: number) => { encode(pcm: Buffer): Buffer; decode(frame: Buffer): Buffer; setBitrate(bps: number): void } };
+type WasmCtor = (new (rate: number, channels: number, application: number) => { encode(pcm: Buffer, frameSize: number): Buffer; decode(frame: Buffer): Buffer; setBitrate(bps: number): void; delete(): void }) & { Application: { AUDIO: number } };
+
+const PACKAGE: Record<OpusBackendName, string> = { native: '@discordjs/opus', wasm: 'opusscript' };
+const loaded: { native?: NativeModule; wasm?: WasmCtor } = {};
+const loadErrors: Partial<Record<OpusBackendName, string>> = {};
+let pinned: OpusBackendName | null = null;
+
+function tryLoad(name: OpusBackendName): boolean {
+  if (loaded[name]) return true;
+  if (loadErrors[name] !== undefined) return false;
   try {
-    opusModule = createRequire(import.meta.url)('@discordjs/opus') as NonNullable<typeof opusModule>;
-    return opusModule;
+    const mod = createRequire(import.meta.url)(PACKAGE[name]) as unknown;
+    if (name === 'native') loaded.native = mod as NativeModule;
+    else loaded.wasm = ((mod as { default?: WasmCtor }).default ?? mod) as WasmCtor;
+    return true;
   } catch (e) {
-    throw new AudioError('E_OPUS_UNAVAILABLE', `the Opus codec (@discordjs/opus) did not load on this runtime (${String((e as Error)?.message ?? e).split('\n')[0]}); Ogg Opus files play without it, PCM input, volume and WAV recording need it`);
+    loadErrors[name] = String((e as Error)?.message ?? e).split('\n')[0]!;
+    return false;
   }
+}
+
+function unavailable(tried: OpusBackendName[]): AudioError {
+  const why = tried.map((n) => `${PACKAGE[n]}: ${loadErrors[n]}`).join('; ');
+  return new AudioError('E_OPUS_UNAVAILABLE', `no Opus codec loaded on this runtime (${why}); install @discordjs/opus (Node) or opusscript (any runtime). Ogg Opus and WebM Opus play without one; PCM input, volume and WAV recording need one`);
+}
+
+function pickBackend(requested?: OpusBackendName): OpusBackendName {
+  const want = requested ?? pinned;
+  if (want) {
+    if (tryLoad(want)) return want;
+    throw unavailable([want]);
+  }
+  if (tryLoad('native')) return 'native';
+  if (tryLoad('wasm')) return 'wasm';
+  throw unavailable(['native', 'wasm']);
+}
+
+/** Pins the backend every later `new OpusCodec()` uses (`null` restores the default: native, else WebAssembly). */
+export function setOpusBackend(backend: OpusBackendName | null): void {
+  pinned = backend;
+}
+
+/** Which backend a codec would use now, and why the others did not load — for bug reports and `describeSetup()`. */
+export function describeOpus(): { backend: OpusBackendName | null; package: string | null; unavailable: Partial<Record<OpusBackendName, string>> } {
+  let backend: OpusBackendName | null = null;
+  try {
+    backend = pickBackend();
+  } catch {
+    backend = null;
+  }
+  return { backend, package: backend ? PACKAGE[backend] : null, unavailable: { ...loadErrors } };
+}
+
+const asBuffer = (u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+
+function nativeImpl(m: NativeModule): CodecImpl {
+  const c = new m.OpusEncoder(SAMPLE_RATE, CHANNELS);
+  return {
+    encode: (pcm) => new Uint8Array(c.encode(asBuffer(pcm))),
+    decode: (frame) => new Uint8Array(c.decode(asBuffer(frame))),
+    setBitrate: (bps) => c.setBitrate(bps),
+    free: () => {},
+  };
+}
+
+// WebAssembly instances hold libopus state in the module's heap: freed by close(), or when the codec is collected.
+const wasmFinalizer = new FinalizationRegistry<{ delete(): void }>((c) => {
+  try {
+    c.delete();
+  } catch {
+    /* already freed */
+  }
+});
+
+function wasmImpl(Ctor: WasmCtor, owner: object): CodecImpl {
+  const c = new Ctor(SAMPLE_RATE, CHANNELS, Ctor.Application.AUDIO);
+  wasmFinalizer.register(owner, c, owner);
+  let freed = false;
+  return {
+    // opusscript copies its results out of the WebAssembly heap, so they stay valid after the next call.
+    encode: (pcm) => c.encode(asBuffer(pcm), FRAME_SAMPLES),
+    decode: (frame) => c.decode(asBuffer(frame)),
+    setBitrate: (bps) => c.setBitrate(bps),
+    free: () => {
+      if (freed) return;
+      freed = true;
+      wasmFinalizer.unregister(owner);
+      c.delete();
+    },
+  };
 }
 
 export const SAMPLE_RATE = 48_000;
 export const CHANNELS = 2;
-export const PCM_FRAME_BYTES = 960 * CHANNELS * 2;
+const FRAME_SAMPLES = 960;
+export const PCM_FRAME_BYTES = FRAME_SAMPLES * CHANNELS * 2;
 
 export class OpusCodec {
-  private readonly codec = new (loadOpus().OpusEncoder)(SAMPLE_RATE, CHANNELS);
+  /** The libopus build this codec runs on. */
+  readonly backend: OpusBackendName;
+  #impl: CodecImpl;
+  #closed = false;
+
+  constructor(options: { backend?: OpusBackendName } = {}) {
+    this.backend = pickBackend(options.backend);
+    this.#impl = this.backend === 'native' ? nativeImpl(loaded.native!) : wasmImpl(loaded.wasm!, this);
+  }
 
   /** Encodes one 20 ms PCM frame (3,840 bytes of s16le stereo). */
   encode(pcm: Uint8Array): Uint8Array {
     if (pcm.length !== PCM_FRAME_BYTES) throw new AudioError('E_BAD_PCM', `a 20 ms PCM frame is ${PCM_FRAME_BYTES} bytes of 48 kHz stereo s16le, got ${pcm.length}`);
-    return new Uint8Array(this.codec.encode(Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength)));
+    this.#open();
+    return this.#impl.encode(pcm);
   }
 
   /** Decodes one Opus frame to PCM (3,840 bytes for a 20 ms frame). Throws on a corrupt frame. */
   decode(frame: Uint8Array): Uint8Array {
-    return new Uint8Array(this.codec.decode(Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength)));
+    this.#open();
+    return this.#impl.decode(frame);
   }
 
   setBitrate(bps: number): void {
-    this.codec.setBitrate(bps);
+    this.#open();
+    this.#impl.setBitrate(bps);
+  }
+
+  /** Frees the codec's state now (the WebAssembly heap); it is also freed when the codec is garbage-collected. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#impl.free();
+  }
+
+  #open(): void {
+    if (this.#closed) throw new AudioError('E_CODEC_CLOSED', 'this OpusCodec was closed');
   }
 }
 

@@ -75,6 +75,7 @@ export function createPcmResource(pcm: AsyncIterable<Uint8Array>, options: { tit
     },
     close() {
       void frames.return?.(undefined);
+      codec.close();
       options.onClose?.();
     },
   };
