@@ -43,7 +43,7 @@ describe('Opus codec backends: @discordjs/opus (native) and opusscript (WebAssem
       const codec = new OpusCodec({ backend });
       expect(codec.backend).toBe(backend);
       // The encoder has a look-ahead: judge the fifth frame, by which time the tone has reached the output.
-      let out = new Uint8Array(0);
+      let out: Uint8Array = new Uint8Array(0);
       for (let n = 0; n < 5; n++) out = codec.decode(codec.encode(tone(440, n)));
       expect(out.length).toBe(PCM_FRAME_BYTES);
       expect(power(out, 440)).toBeGreaterThan(100 * power(out, 1000));
@@ -64,8 +64,8 @@ describe('Opus codec backends: @discordjs/opus (native) and opusscript (WebAssem
   it('the two backends speak the same Opus: frames from one decode to the same tone in the other', () => {
     const native = new OpusCodec({ backend: 'native' });
     const wasm = new OpusCodec({ backend: 'wasm' });
-    let viaWasm = new Uint8Array(0);
-    let viaNative = new Uint8Array(0);
+    let viaWasm: Uint8Array = new Uint8Array(0);
+    let viaNative: Uint8Array = new Uint8Array(0);
     for (let n = 0; n < 5; n++) {
       viaWasm = wasm.decode(native.encode(tone(440, n)));
       viaNative = native.decode(wasm.encode(tone(440, n)));
