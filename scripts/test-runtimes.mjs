@@ -2,7 +2,8 @@
 // The other runtimes of the test command: Bun and Deno from npm, and Node 22 and 24 from npm's `node` package. Each suite prints a
 // `RESULT {json}` line; the totals go to .test-results/runtimes.json for scripts/test.mjs.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -11,10 +12,10 @@ const bin = (n) => join(root, 'node_modules', '.bin', n);
 const env = { ...process.env, NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1', PATH: `${join(root, 'node_modules', '.bin')}:${process.env.PATH}` };
 const totals = { passed: 0, failed: 0, suites: [] };
 
-function suite(label, cmd, args, timeoutMs = 180_000) {
+function suite(label, cmd, args, timeoutMs = 180_000, cwd = root) {
   const t0 = Date.now();
   console.log(`\n[voicewire] ${label}`);
-  const r = spawnSync(cmd, args, { cwd: root, encoding: 'utf8', env, timeout: timeoutMs });
+  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', env, timeout: timeoutMs });
   process.stdout.write(r.stdout ?? '');
   process.stderr.write(r.stderr ?? '');
   const seconds = ((Date.now() - t0) / 1000).toFixed(1);
@@ -50,14 +51,15 @@ suite('built core on Bun', bin('bun'), [smoke]);
 suite('built core on Deno', bin('deno'), ['run', '--allow-read', smoke]);
 suite('portable core suite on Bun', bin('bun'), ['packages/testkit/portable/run.ts']);
 suite('portable core suite on Deno', bin('deno'), ['run', '-A', '--unstable-sloppy-imports', 'packages/testkit/portable/run.ts']);
-suite('transport-bun: conformance, crypto, end to end on Bun', bin('bun'), ['packages/transport-bun/test/run.bun.ts']);
+// Audio on Deno: @voicewire/audio from source with the WebAssembly Opus codec; Deno reads the pnpm node_modules as is.
+suite('audio on Deno (WebAssembly Opus, Ogg)', bin('deno'), ['run', '-A', '--unstable-sloppy-imports', '--node-modules-dir=manual', 'test/portable-audio.ts'], 180_000, join(root, 'packages', 'audio'));
+suite('transport-bun: conformance, crypto, audio, end to end on Bun', bin('bun'), ['packages/transport-bun/test/run.bun.ts']);
 // Every public package built, packed (pnpm pack) and installed from the tarballs into a fresh npm project
 // outside the repository; then imported with plain Node, and the top-level package joins the emulator.
 suite('packed tarballs installed with npm outside the repository', process.execPath, ['scripts/pack-check/run.mjs'], 900_000);
 
-// Node 22 and 24 (the LTS lines people run), from the npm registry's `node` package, cached between runs. The
-// suites that need no native Opus codec run there: @discordjs/opus is compiled from source for the Node the
-// workspace installs with, so audio, the demo and the player tests run on that Node only.
+// Node 22 and 24 (the LTS lines people run), from the npm registry's `node` package, cached between runs; every
+// vitest project runs there, as on the Node the workspace installs with.
 function nodeBinary(major) {
   const dir = join(root, 'node_modules', '.cache', 'voicewire-node', String(major));
   const bin = join(dir, 'node_modules', '.bin', 'node');
@@ -69,18 +71,42 @@ function nodeBinary(major) {
   }
   return { bin };
 }
-const NODE_PROJECTS = ['@voicewire/voice-protocol', '@voicewire/testkit', '@voicewire/crypto-node', '@voicewire/transport-node', '@voicewire/voice-server', '@voicewire/e2e', 'voicewire'];
+// @discordjs/opus is compiled once, for the Node that ran the install, into prebuild/node-v<ABI>-napi-v3-…/opus.node;
+// its loader (node-pre-gyp) looks for the folder of the running Node's ABI. The addon is N-API v3, which is
+// ABI-stable across Node majors (the reason N-API exists), so the same binary serves Node 22 and 24: place it
+// where their loader looks — what an install on that Node would have put there — and prove it loads.
+function provideNativeOpus(nodeBin) {
+  let pkgDir;
+  try {
+    pkgDir = dirname(createRequire(join(root, 'packages', 'audio', 'package.json')).resolve('@discordjs/opus/package.json'));
+  } catch {
+    return 'the workspace has no @discordjs/opus';
+  }
+  const prebuild = join(pkgDir, 'prebuild');
+  const built = existsSync(prebuild) ? readdirSync(prebuild).find((d) => /^node-v\d+-napi-v3-/.test(d) && existsSync(join(prebuild, d, 'opus.node'))) : undefined;
+  if (!built) return `@discordjs/opus has no N-API build under ${prebuild}`;
+  const abi = spawnSync(nodeBin, ['-p', 'process.versions.modules'], { encoding: 'utf8' }).stdout.trim();
+  const target = join(prebuild, built.replace(/^node-v\d+/, `node-v${abi}`));
+  if (!existsSync(join(target, 'opus.node'))) {
+    mkdirSync(target, { recursive: true });
+    copyFileSync(join(prebuild, built, 'opus.node'), join(target, 'opus.node'));
+  }
+  const probe = spawnSync(nodeBin, ['-e', `const { OpusEncoder } = require(${JSON.stringify(pkgDir)}); const e = new OpusEncoder(48000, 2); if (e.decode(e.encode(Buffer.alloc(3840))).length !== 3840) process.exit(1);`], { encoding: 'utf8' });
+  return probe.status === 0 ? null : `@discordjs/opus does not load: ${(probe.stderr ?? '').trim().split('\n')[0]}`;
+}
 for (const major of [22, 24]) {
-  const label = `Node ${major}: core, session, crypto, transport, emulator, end to end (vitest)`;
+  const label = `Node ${major}: every vitest project (core, crypto, transport, emulator, audio, player, demo, end to end)`;
   const t0 = Date.now();
   console.log(`\n[voicewire] ${label}`);
   const node = nodeBinary(major);
   const report = join(root, '.test-results', `vitest-node${major}.json`);
   let result = { passed: 0, failed: 1 };
+  const opusProblem = node.error ? null : provideNativeOpus(node.bin);
   if (node.error) console.log(`[voicewire] ${node.error}`);
+  else if (opusProblem) console.log(`[voicewire] Node ${major}: ${opusProblem}`);
   else {
     mkdirSync(join(root, '.test-results'), { recursive: true });
-    const args = [join(root, 'node_modules', 'vitest', 'vitest.mjs'), 'run', ...NODE_PROJECTS.flatMap((p) => ['--project', p]), '--exclude', '**/native-api.test.ts', '--exclude', '**/node_modules/**', '--reporter=dot', '--reporter=json', `--outputFile.json=${report}`];
+    const args = [join(root, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--reporter=dot', '--reporter=json', `--outputFile.json=${report}`];
     const r = spawnSync(node.bin, args, { cwd: root, encoding: 'utf8', env, timeout: 300_000 });
     process.stdout.write((r.stdout ?? '').split('\n').filter((l) => /×|FAIL|Error|Test Files|Tests /.test(l)).join('\n') + '\n');
     if (existsSync(report)) {

@@ -1,5 +1,8 @@
 // The Bun suite: the transport conformance suite with transport-bun, the crypto providers that work on Bun,
-// and an end-to-end join/send/receive through the served voice emulator (wss) — all under Bun.
+// an end-to-end join/send/receive through the served voice emulator (wss), and audio (WebAssembly Opus, the
+// player over a DAVE connection) — all under Bun.
+import { AudioPlayer, createPcmResource, OpusCodec } from '@voicewire/audio';
+import { audioCases, power, tone } from '../../audio/test/portable-audio.js';
 import { daveProvider } from '@voicewire/crypto-dave';
 import { nobleProvider } from '@voicewire/crypto-noble';
 import { sodiumProvider } from '@voicewire/crypto-sodium';
@@ -41,6 +44,42 @@ const cases: TestCase[] = [
     },
   },
 ];
+cases.push(...audioCases('bun', 'wasm'), {
+  name: 'bun: a 440 Hz PCM track played by one bot (WASM Opus, DAVE) is heard as 440 Hz by the other',
+  run: async () => {
+    const server = await startVoiceServer({ tls: true, heartbeatIntervalMs: 1_000 });
+    const transport = createBunTransport({ ca: server.certificate?.cert as string });
+    const join = (userId: string) => joinVoiceChannel({ guildId: '1', channelId: '2', userId, adapterCreator: server.adapterCreator(userId), transport, crypto: sodiumProvider, e2ee: daveProvider });
+    const a = join('10');
+    const b = join('11');
+    const player = new AudioPlayer();
+    try {
+      await Promise.all([a.ready({ timeoutMs: 5_000 }), b.ready({ timeoutMs: 5_000 })]);
+      const heard: Uint8Array[] = [];
+      b.on('audio', (f) => f.userId === '10' && heard.push(f.opus));
+      async function* pcm() {
+        for (let n = 0; n < 25; n++) yield tone(440, n);
+      }
+      player.subscribe(a);
+      const idle = new Promise<void>((r) => player.once('idle', () => r()));
+      player.enqueue(createPcmResource(pcm(), { title: 'tone' }));
+      await idle;
+      const end = performance.now() + 2_000;
+      while (heard.length < 25 && performance.now() < end) await new Promise((r) => setTimeout(r, 10));
+      assert(heard.length >= 25, `25 frames heard, got ${heard.length}`);
+      const codec = new OpusCodec();
+      const pcmOut = heard.slice(0, 25).map((f) => codec.decode(f));
+      codec.close();
+      const last = pcmOut[20] as Uint8Array;
+      assert(power(last, 440) > 100 * power(last, 1000), `440 Hz heard (${power(last, 440).toFixed(0)} vs 1 kHz ${power(last, 1000).toFixed(0)})`);
+    } finally {
+      player.stop();
+      a.destroy();
+      b.destroy();
+      await server.close();
+    }
+  },
+});
 const r = await runCases(`transport-bun suite on Bun ${Bun.version}`, cases);
 await fixtures.close();
 console.log(`RESULT ${JSON.stringify({ suite: 'bun', runtime: `Bun ${Bun.version}`, passed: r.passed, failed: r.failed })}`);
