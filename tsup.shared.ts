@@ -5,7 +5,8 @@ export function packageConfig(entry: string[] = ['src/index.ts'], extra: Partial
   return {
     entry,
     format: ['esm'],
-    dts: true,
+    // tsup 8 sets `baseUrl` for its declaration build, which TypeScript 6 deprecates (an error unless silenced).
+    dts: { compilerOptions: { ignoreDeprecations: '6.0' } },
     sourcemap: true,
     clean: true,
     target: 'es2022',

@@ -2,6 +2,7 @@
 export * from './errors.js';
 export * from './opus-toc.js';
 export { OggOpusDemuxer, demuxOggOpus, type OpusHead } from './ogg-demux.js';
+export { WebmOpusDemuxer, demuxWebmOpus, MAX_BUFFERED_ELEMENT } from './webm-demux.js';
 export { OggOpusMuxer, muxOggOpus, type OggOpusMuxerOptions } from './ogg-mux.js';
 export { oggCrc } from './ogg-crc.js';
 export * from './pcm.js';

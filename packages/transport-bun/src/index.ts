@@ -65,7 +65,8 @@ class BunWebSocket implements TransportWebSocket {
   }
 
   send(data: string | Uint8Array): void {
-    if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(data);
+    // The DOM typing wants an ArrayBuffer-backed view; the codecs never hand out SharedArrayBuffer views.
+    if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(data as string | Uint8Array<ArrayBuffer>);
   }
 
   close(code: number): void {

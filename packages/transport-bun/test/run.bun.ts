@@ -80,6 +80,48 @@ cases.push(...audioCases('bun', 'wasm'), {
     }
   },
 });
+// The top-level package's Bun entry (imported by path: voicewire depends on this package, so it cannot be a
+// dependency of it), the way a Bun user calls it: three options, DAVE on, audio from the same import.
+cases.push({
+  name: "bun: voicewire's Bun entry — describeSetup() picks transport-bun and WASM Opus; the three-option join gets DAVE and plays a tone",
+  run: async () => {
+    const vw = await import('../../voicewire/src/bun.js');
+    const setup = vw.describeSetup();
+    assert(setup.transport === 'bun' && setup.runtime.startsWith('bun '), `transport bun, got ${setup.transport} (${setup.runtime})`);
+    assert(setup.opus.available && setup.opus.backend === 'wasm', `WASM Opus, got ${JSON.stringify(setup.opus)}`);
+    assert(JSON.stringify(setup).length > 50, 'the report serialises');
+    const server = await startVoiceServer({ tls: false });
+    const session = { wsScheme: 'ws' as const };
+    const a = vw.joinVoiceChannel({ guildId: '1', channelId: '2', adapterCreator: server.adapterCreator('10'), userId: '10', session });
+    const b = vw.joinVoiceChannel({ guildId: '1', channelId: '2', adapterCreator: server.adapterCreator('11'), userId: '11', session });
+    const player = new vw.AudioPlayer();
+    try {
+      await Promise.all([a.ready({ timeoutMs: 5_000, e2ee: true }), b.ready({ timeoutMs: 5_000, e2ee: true })]);
+      assert(a.e2ee && b.e2ee, 'both connections end-to-end encrypted');
+      const heard: Uint8Array[] = [];
+      b.on('audio', (f) => f.userId === '10' && heard.push(f.opus));
+      async function* pcm() {
+        for (let n = 0; n < 10; n++) yield tone(1000, n);
+      }
+      player.subscribe(a);
+      const idle = new Promise<void>((r) => player.once('idle', () => r()));
+      player.enqueue(vw.createPcmResource(pcm()));
+      await idle;
+      const end = performance.now() + 2_000;
+      while (heard.length < 10 && performance.now() < end) await new Promise((r) => setTimeout(r, 10));
+      const codec = new vw.OpusCodec();
+      const out = heard.slice(0, 10).map((f) => codec.decode(f));
+      codec.close();
+      const last = out[8];
+      assert(last && power(last, 1000) > 100 * power(last, 440), `1 kHz heard in ${heard.length} frames`);
+    } finally {
+      player.stop();
+      a.destroy();
+      b.destroy();
+      await server.close();
+    }
+  },
+});
 const r = await runCases(`transport-bun suite on Bun ${Bun.version}`, cases);
 await fixtures.close();
 console.log(`RESULT ${JSON.stringify({ suite: 'bun', runtime: `Bun ${Bun.version}`, passed: r.passed, failed: r.failed })}`);

@@ -5,6 +5,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { describeOpus } from '@voicewire/audio';
 import { daveProvider } from '@voicewire/crypto-dave';
 import { createSodiumProvider, type SodiumLike } from '@voicewire/crypto-sodium/create';
 import type { CryptoProvider, E2eeProvider } from '@voicewire/voice-protocol';
@@ -16,7 +17,6 @@ export interface RuntimeChoice {
   readonly crypto: CryptoProvider;
   /** Why this provider: what loaded, what did not and with which error. */
   readonly cryptoReason: string;
-  readonly opus: () => { available: boolean; detail: string };
   readonly ffmpeg: () => { found: boolean; detail: string };
   readonly warn: (message: string) => void;
 }
@@ -34,7 +34,8 @@ export interface SetupReport {
   readonly transport: string;
   readonly crypto: { readonly provider: string; readonly modes: readonly string[]; readonly why: string };
   readonly dave: { readonly provider: string; readonly maxProtocolVersion: number };
-  readonly opus: { readonly available: boolean; readonly detail: string };
+  /** The Opus codec @voicewire/audio uses: native `@discordjs/opus`, else WebAssembly `opusscript`. */
+  readonly opus: { readonly available: boolean; readonly backend: 'native' | 'wasm' | null; readonly detail: string };
   readonly ffmpeg: { readonly found: boolean; readonly detail: string };
 }
 
@@ -60,11 +61,19 @@ export function makeApi(choice: RuntimeChoice): { joinVoiceChannel(options: Join
         transport: choice.transport.name,
         crypto: { provider: choice.crypto.name, modes: [...choice.crypto.modes], why: choice.cryptoReason },
         dave: { provider: daveProvider.name, maxProtocolVersion: daveProvider.maxProtocolVersion },
-        opus: choice.opus(),
+        opus: opusReport(),
         ffmpeg: choice.ffmpeg(),
       };
     },
   };
+}
+
+function opusReport(): SetupReport['opus'] {
+  const d = describeOpus();
+  const why = Object.entries(d.unavailable).map(([k, v]) => `${k}: ${String(v).split('\n')[0]}`).join('; ');
+  if (d.backend === 'native') return { available: true, backend: 'native', detail: '@discordjs/opus (native libopus): PCM input, volume on Opus tracks, decoding recordings' };
+  if (d.backend === 'wasm') return { available: true, backend: 'wasm', detail: `opusscript (libopus in WebAssembly; slower than native)${why ? ` — ${why}` : ''}` };
+  return { available: false, backend: null, detail: `no Opus codec loaded (${why}); Ogg Opus passthrough still works` };
 }
 
 const require = createRequire(import.meta.url);
@@ -86,14 +95,6 @@ export function nodeLikeChoice(runtime: string, transport: Transport, fallback: 
     transport,
     crypto,
     cryptoReason,
-    opus: () => {
-      try {
-        require('@discordjs/opus');
-        return { available: true, detail: '@discordjs/opus (PCM input, volume on Opus tracks, WAV recordings)' };
-      } catch (e) {
-        return { available: false, detail: `@discordjs/opus did not load (${firstLine(e)}); Ogg Opus passthrough still works` };
-      }
-    },
     ffmpeg: () => {
       const r = spawnSync('ffmpeg', ['-version'], { encoding: 'utf8', timeout: 5_000 });
       return r.status === 0 ? { found: true, detail: (r.stdout.split('\n')[0] ?? 'ffmpeg').trim() } : { found: false, detail: 'no ffmpeg on PATH: MP3, WAV and other formats need it (or pass ffmpegPath); Ogg Opus does not' };
