@@ -98,8 +98,14 @@ export class WebmOpusDemuxer {
     return out;
   }
 
-  /** Call at end of input: throws when the input was not WebM or carried no Opus track. */
+  /** Bytes held while waiting for the rest of an element (never more than one block or CodecPrivate). */
+  get bufferedBytes(): number {
+    return this.buf.length - this.off;
+  }
+
+  /** Call at end of input: throws when the input was not WebM, carried no Opus track, or stopped inside a block. */
   end(): void {
+    if (this.sawHeader && this.opusTrack !== null && this.bufferedBytes > 0) throw new AudioError('E_CORRUPT', `the WebM stream ended inside an element (${this.bufferedBytes} bytes of it arrived)`);
     if (!this.sawHeader) throw new AudioError('E_NOT_WEBM', 'the input is not WebM/Matroska (no EBML header); use StreamType.Arbitrary to convert it with ffmpeg');
     if (this.opusTrack === null) throw this.noOpusError();
   }

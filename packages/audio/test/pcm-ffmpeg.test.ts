@@ -1,4 +1,6 @@
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { createReadStream, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -70,66 +72,110 @@ describe('PCM and Opus (@discordjs/opus)', () => {
   });
 });
 
-describe('ffmpeg source (with stand-in ffmpeg scripts: no real ffmpeg needed)', () => {
+// The real ffmpeg, from the npm registry (@ffmpeg-installer/ffmpeg ships the binary inside the package).
+const FFMPEG = (createRequire(import.meta.url)('@ffmpeg-installer/ffmpeg') as { path: string }).path;
+
+/** Power of one frequency in the left channel (Goertzel), normalised by the number of samples. */
+function power(pcm: Uint8Array, hz: number): number {
+  const dv = new DataView(pcm.buffer, pcm.byteOffset, pcm.byteLength);
+  const n = pcm.length / 4;
+  const k = 2 * Math.cos((2 * Math.PI * hz) / 48000);
+  let s1 = 0;
+  let s2 = 0;
+  for (let i = 0; i < n; i++) {
+    const s0 = dv.getInt16(i * 4, true) + k * s1 - s2;
+    s2 = s1;
+    s1 = s0;
+  }
+  return (s1 * s1 + s2 * s2 - k * s1 * s2) / (n * n);
+}
+
+/** Decodes frames and returns the PCM of frames [from, to). */
+function decoded(frames: readonly Uint8Array[], from: number, to: number): Uint8Array {
+  const dec = new OpusCodec();
+  const parts = frames.map((f) => dec.decode(f)).slice(from, to);
+  dec.close();
+  return new Uint8Array(Buffer.concat(parts));
+}
+
+const sine = (hz: number, seconds: number, amp = 8000): Uint8Array => {
+  const samples = Math.round(seconds * 48000);
+  const pcm = new Uint8Array(samples * 4);
+  const dv = new DataView(pcm.buffer);
+  for (let i = 0; i < samples; i++) {
+    const v = Math.round(Math.sin((i * 2 * Math.PI * hz) / 48000) * amp);
+    dv.setInt16(i * 4, v, true);
+    dv.setInt16(i * 4 + 2, v, true);
+  }
+  return pcm;
+};
+
+describe('ffmpeg source, with the real ffmpeg (@ffmpeg-installer/ffmpeg)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'voicewire-ffmpeg-'));
-  const oggFile = join(dir, 'clip.ogg');
-  const codec = new OpusCodec();
-  writeFileSync(oggFile, muxOggOpus(Array.from({ length: 10 }, (_, i) => codec.encode(tone(i)))));
-  const script = (name: string, body: string): string => {
-    const p = join(dir, name);
-    writeFileSync(p, `#!/bin/sh\n${body}\n`);
-    chmodSync(p, 0o755);
-    return p;
-  };
+  const wav = join(dir, 'tone-440.wav');
+  writeFileSync(wav, wavFile(sine(440, 1)));
+  const mp3 = join(dir, 'tone-1000.mp3');
+  writeFileSync(join(dir, 'tone-1000.wav'), wavFile(sine(1000, 1)));
+  const made = spawnSync(FFMPEG, ['-hide_banner', '-loglevel', 'error', '-y', '-i', join(dir, 'tone-1000.wav'), '-c:a', 'libmp3lame', '-b:a', '128k', mp3]);
+  const long = join(dir, 'long.wav');
+  writeFileSync(long, wavFile(sine(440, 20, 2000)));
+
+  it('the test files are real: ffmpeg made the MP3', () => {
+    expect(made.status).toBe(0);
+    expect(readFileSync(mp3).subarray(0, 3).toString('latin1')).toMatch(/^(ID3|\xff)/);
+  });
 
   it('fails with a clear message when ffmpeg is missing', async () => {
-    const r = createFfmpegResource(oggFile, { ffmpegPath: join(dir, 'no-such-ffmpeg') });
+    const r = createFfmpegResource(wav, { ffmpegPath: join(dir, 'no-such-ffmpeg') });
     await expect(r.read()).rejects.toMatchObject({ code: 'E_FFMPEG_MISSING', message: expect.stringMatching(/apt-get install ffmpeg/) });
   });
 
-  it('reads Ogg Opus that ffmpeg writes to stdout, passing arguments for 20 ms libopus frames', async () => {
-    const argsFile = join(dir, 'args.txt');
-    const fake = script('ffmpeg-ok', `echo "$@" > ${argsFile}\ncat ${oggFile}`);
-    const frames = await readAll(createFfmpegResource(oggFile, { ffmpegPath: fake }));
-    expect(frames).toHaveLength(10);
-    const args = (await import('node:fs')).readFileSync(argsFile, 'utf8');
-    expect(args).toContain(`-i ${oggFile}`);
-    expect(args).toMatch(/-c:a libopus/);
-    expect(args).toMatch(/-frame_duration 20/);
+  it('a WAV file through ffmpeg (Ogg Opus out) is 1 s of 20 ms frames that still hold 440 Hz', async () => {
+    const frames = await readAll(createFfmpegResource(wav, { ffmpegPath: FFMPEG }));
+    expect(frames.length).toBeGreaterThanOrEqual(50);
+    expect(frames.length).toBeLessThanOrEqual(52);
+    const mid = decoded(frames, 10, 40);
+    expect(power(mid, 440)).toBeGreaterThan(100 * power(mid, 1000));
   });
 
-  it('reports an ffmpeg failure with its message instead of a short track', async () => {
-    const fake = script('ffmpeg-fail', 'echo "input.mp3: No such file or directory" >&2\nexit 1');
-    await expect(readAll(createFfmpegResource(oggFile, { ffmpegPath: fake }))).rejects.toMatchObject({ code: 'E_FFMPEG_FAILED', message: expect.stringMatching(/No such file/) });
+  it('an MP3 file through ffmpeg holds its 1 kHz tone', async () => {
+    const frames = await readAll(createFfmpegResource(mp3, { ffmpegPath: FFMPEG }));
+    expect(frames.length).toBeGreaterThanOrEqual(50);
+    const mid = decoded(frames, 10, 40);
+    expect(power(mid, 1000)).toBeGreaterThan(100 * power(mid, 440));
+  });
+
+  it('reports a real ffmpeg failure (a file that is not audio) with its message instead of a short track', async () => {
+    const junk = join(dir, 'junk.mp3');
+    writeFileSync(junk, 'this is not an mp3 file at all\n'.repeat(10));
+    await expect(readAll(createFfmpegResource(junk, { ffmpegPath: FFMPEG }))).rejects.toMatchObject({ code: 'E_FFMPEG_FAILED', message: expect.stringMatching(/junk\.mp3/) });
   });
 
   it('kills ffmpeg when the resource is closed early', async () => {
-    const pidFile = join(dir, 'pid.txt');
-    const fake = script('ffmpeg-slow', `echo $$ > ${pidFile}\ncat ${oggFile}\nexec sleep 60`);
-    const r = createFfmpegResource(oggFile, { ffmpegPath: fake });
+    const r = createFfmpegResource(long, { ffmpegPath: FFMPEG, inputArgs: ['-re'], output: 'pcm' });
     expect(await r.read()).not.toBeNull();
-    const fs = await import('node:fs');
-    const pid = Number(fs.readFileSync(pidFile, 'utf8'));
-    const alive = (): boolean => {
+    const running = (): boolean => readdirSync('/proc').some((p) => {
+      if (!/^\d+$/.test(p)) return false;
       try {
-        process.kill(pid, 0);
-        return true;
+        return readFileSync(`/proc/${p}/cmdline`, 'latin1').includes(long);
       } catch {
         return false;
       }
-    };
-    expect(alive()).toBe(true);
+    });
+    expect(running()).toBe(true);
     r.close();
-    for (let i = 0; i < 100 && alive(); i++) await new Promise((res) => setTimeout(res, 20));
-    expect(alive()).toBe(false);
+    for (let i = 0; i < 100 && running(); i++) await new Promise((res) => setTimeout(res, 20));
+    expect(running()).toBe(false);
   });
 
-  it('decodes PCM from ffmpeg and encodes it with the volume applied', async () => {
-    const pcmFile = join(dir, 'pcm.raw');
-    writeFileSync(pcmFile, Buffer.concat([tone(0), tone(1), tone(2)]));
-    const fake = script('ffmpeg-pcm', `cat ${pcmFile}`);
-    const frames = await readAll(createFfmpegResource(oggFile, { ffmpegPath: fake, output: 'pcm', volume: 0.5 }));
-    expect(frames).toHaveLength(3);
+  it('PCM out of ffmpeg is encoded by us with the volume applied: 0.5 halves the level', async () => {
+    const full = await readAll(createFfmpegResource(wav, { ffmpegPath: FFMPEG, output: 'pcm' }));
+    const half = await readAll(createFfmpegResource(wav, { ffmpegPath: FFMPEG, output: 'pcm', volume: 0.5 }));
+    expect(full).toHaveLength(50);
+    expect(half).toHaveLength(50);
+    const ratio = Math.sqrt(power(decoded(half, 10, 40), 440) / power(decoded(full, 10, 40), 440));
+    expect(ratio).toBeGreaterThan(0.4);
+    expect(ratio).toBeLessThan(0.6);
   });
 
   it('a missing file is a clear AudioError at once, for ffmpeg and Ogg file resources alike; URLs are left to ffmpeg', () => {
@@ -141,14 +187,15 @@ describe('ffmpeg source (with stand-in ffmpeg scripts: no real ffmpeg needed)', 
   });
 
   it('takes a stream (a Readable or any async iterable of bytes) and pipes it into ffmpeg', async () => {
-    const fake = script('ffmpeg-stdin', `echo "$@" > ${join(dir, 'stdin-args.txt')}\ncat`); // reads pipe:0, writes pipe:1
-    const bytes = (await import('node:fs')).readFileSync(oggFile);
+    const bytes = readFileSync(mp3);
     async function* chunks(): AsyncGenerator<Uint8Array> {
-      for (let i = 0; i < bytes.length; i += 100) yield bytes.subarray(i, i + 100);
+      for (let i = 0; i < bytes.length; i += 1000) yield bytes.subarray(i, i + 1000);
     }
-    expect(await readAll(createFfmpegResource(chunks(), { ffmpegPath: fake, title: 'from a stream' }))).toHaveLength(10);
-    expect((await import('node:fs')).readFileSync(join(dir, 'stdin-args.txt'), 'utf8')).toContain('-i pipe:0');
-    const { createReadStream } = await import('node:fs');
-    expect(await readAll(createFfmpegResource(createReadStream(oggFile), { ffmpegPath: fake }))).toHaveLength(10);
+    const a = await readAll(createFfmpegResource(chunks(), { ffmpegPath: FFMPEG, title: 'from a stream' }));
+    expect(a.length).toBeGreaterThanOrEqual(50);
+    const b = await readAll(createFfmpegResource(createReadStream(wav), { ffmpegPath: FFMPEG }));
+    expect(b.length).toBeGreaterThanOrEqual(50);
+    const mid = decoded(b, 10, 40);
+    expect(power(mid, 440)).toBeGreaterThan(100 * power(mid, 1000));
   });
 });
