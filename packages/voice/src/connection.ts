@@ -139,6 +139,25 @@ export class VoiceConnection extends TypedEmitter<VoiceConnectionEvents> {
     return this.destroyedFlag;
   }
 
+  /**
+   * Why the connection is waiting for a new voice server (state 'waiting-for-server': closed with 4014 or 4022,
+   * or the endpoint was removed): the error it ends with if none comes in time. Null in every other state.
+   */
+  get waitingReason(): VoiceError | null {
+    const r = this.#session.waitingReason;
+    return r ? toVoiceError(r) : null;
+  }
+
+  /** True when the server chose DAVE for this call (Session Description's dave_protocol_version > 0). */
+  get daveExpected(): boolean {
+    return this.describedDaveVersion > 0;
+  }
+
+  /** The terminal error of the last disconnect, null after disconnect()/destroy() or while connected. */
+  get lastDisconnectError(): VoiceError | null {
+    return this.#session.state === 'disconnected' ? this.lastError : null;
+  }
+
   /** The channel the bot is in (updated when Discord moves it). */
   get channelId(): string {
     return this.#session.currentChannelId;

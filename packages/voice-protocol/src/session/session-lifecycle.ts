@@ -241,6 +241,11 @@ export abstract class SessionLifecycle {
     }
   }
 
+  /** While waiting for Discord to allocate a voice server again (after 4014, 4022 or a null endpoint): why. */
+  get waitingReason(): TerminalError | null {
+    return this.code === 'waiting-for-server' ? this.lastFailure : null;
+  }
+
   protected enterWaitForServer(now: number, error: TerminalError): void {
     this.lastFailure = error;
     this.pendingReconnect = null;
