@@ -1,7 +1,7 @@
 // Runs inside a fresh npm project outside the repository, with only the packed tarballs installed: every public
 // package imports with plain Node, and the top-level package joins the installed emulator with DAVE using the
 // three-option call. Prints `RESULT {json}`.
-const names = ['voicewire', '@voicewire/voice-protocol', '@voicewire/voice', '@voicewire/crypto-noble', '@voicewire/crypto-node', '@voicewire/crypto-sodium', '@voicewire/crypto-sodium/create', '@voicewire/crypto-dave', '@voicewire/transport-node', '@voicewire/transport-bun', '@voicewire/audio', '@voicewire/voice-server', '@voicewire/testkit', '@voicewire/testkit/node'];
+const names = ['voicewire', '@voicewire/voice-protocol', '@voicewire/voice', '@voicewire/crypto-noble', '@voicewire/crypto-node', '@voicewire/crypto-sodium', '@voicewire/crypto-sodium/create', '@voicewire/crypto-dave', '@voicewire/transport-node', '@voicewire/transport-bun', '@voicewire/audio', '@voicewire/voice-server', '@voicewire/testkit', '@voicewire/testkit/node', '@voicewire/discordjs'];
 let passed = 0;
 let failed = 0;
 const check = (ok, what) => {
@@ -35,6 +35,22 @@ try {
   check(setup.dave.maxProtocolVersion === 1 && setup.transport === 'node', `describeSetup(): ${setup.crypto.provider} (${setup.crypto.why})`);
 } catch (e) {
   check(false, `join with the installed packages: ${String(e?.message ?? e).split('\n')[0]}`);
+}
+// The @discordjs/voice drop-in, installed from its tarball: a bot's join and entersState.
+try {
+  const djs = await import('@voicewire/discordjs');
+  const { startVoiceServer } = await import('@voicewire/voice-server');
+  const server = await startVoiceServer({ tls: false });
+  const c = djs.joinVoiceChannel({ guildId: '1', channelId: '2', adapterCreator: server.adapterCreator('104694319306248192'), session: { wsScheme: 'ws' } });
+  try {
+    await djs.entersState(c, djs.VoiceConnectionStatus.Ready, 10_000);
+    check(c.state.status === 'ready' && djs.generateDependencyReport().includes('DAVE: davey'), '@voicewire/discordjs joins the installed emulator (joinVoiceChannel + entersState Ready)');
+  } finally {
+    c.destroy();
+    await server.close();
+  }
+} catch (e) {
+  check(false, `@voicewire/discordjs with the installed packages: ${String(e?.message ?? e).split('\n')[0]}`);
 }
 console.log(`RESULT ${JSON.stringify({ suite: 'pack', passed, failed })}`);
 process.exit(failed ? 1 : 0);

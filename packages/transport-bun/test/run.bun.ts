@@ -122,6 +122,46 @@ cases.push({
     }
   },
 });
+// The @discordjs/voice drop-in on Bun (imported by path, like voicewire above): a @discordjs/voice-style bot plays
+// an Ogg Opus stream to another, which hears the tone — on voicewire's Bun entry (transport-bun, WASM Opus).
+cases.push({
+  name: 'bun: @voicewire/discordjs — joinVoiceChannel, entersState, createAudioResource(OggOpus), receiver.subscribe; 440 Hz heard',
+  run: async () => {
+    const djs = await import('../../discordjs/src/index.js');
+    const { muxOggOpus } = await import('@voicewire/audio');
+    const { Readable } = await import('node:stream');
+    const server = await startVoiceServer({ tls: false });
+    const join = (userId: string, selfDeaf: boolean) => djs.joinVoiceChannel({ guildId: '1', channelId: '2', adapterCreator: server.adapterCreator(userId, '1') as never, group: userId, selfDeaf, session: { wsScheme: 'ws' } });
+    const a = join('10', true);
+    const b = join('11', false);
+    try {
+      await Promise.all([djs.entersState(a, djs.VoiceConnectionStatus.Ready, 10_000), djs.entersState(b, djs.VoiceConnectionStatus.Ready, 10_000)]);
+      await Promise.all([a.voicewire.ready({ e2ee: true, timeoutMs: 5_000 }), b.voicewire.ready({ e2ee: true, timeoutMs: 5_000 })]);
+      const enc = new OpusCodec();
+      const ogg = muxOggOpus(Array.from({ length: 25 }, (_, n) => enc.encode(tone(440, n))));
+      enc.close();
+      const heard: Buffer[] = [];
+      b.receiver.subscribe('10').on('data', (p: Buffer) => heard.push(p));
+      const player = djs.createAudioPlayer();
+      a.subscribe(player);
+      player.play(djs.createAudioResource(Readable.from([Buffer.from(ogg)]), { inputType: djs.StreamType.OggOpus }));
+      await djs.entersState(player, djs.AudioPlayerStatus.Playing, 5_000);
+      await djs.entersState(player, djs.AudioPlayerStatus.Idle, 5_000);
+      await new Promise((r) => setTimeout(r, 200));
+      const audio = heard.filter((p) => p.length > 3);
+      assert(audio.length >= 20, `20 packets heard, got ${audio.length}`);
+      const dec = new OpusCodec();
+      const last = dec.decode(audio[audio.length - 3] as Buffer);
+      dec.close();
+      assert(power(last, 440) > 100 * power(last, 1000), '440 Hz heard');
+      assert(djs.generateDependencyReport().includes('transport: bun'), 'the dependency report names transport-bun');
+    } finally {
+      a.destroy();
+      b.destroy();
+      await server.close();
+    }
+  },
+});
 const r = await runCases(`transport-bun suite on Bun ${Bun.version}`, cases);
 await fixtures.close();
 console.log(`RESULT ${JSON.stringify({ suite: 'bun', runtime: `Bun ${Bun.version}`, passed: r.passed, failed: r.failed })}`);
