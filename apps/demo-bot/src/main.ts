@@ -3,7 +3,10 @@
 import { isAbsolute, resolve } from 'node:path';
 import { CLIP_PATH } from './shared.js';
 
-const args = process.argv.slice(2).filter((a) => a !== '--');
+const argv = process.argv.slice(2).filter((a) => a !== '--');
+// `--discordjs`: the same demo written against @voicewire/discordjs (the @discordjs/voice drop-in)
+const discordjs = argv.includes('--discordjs');
+const args = argv.filter((a) => a !== '--discordjs');
 // `npm run demo -- song.mp3` runs in the app's folder: a relative path means the folder the user ran it from
 // (npm and pnpm pass it as INIT_CWD). URLs go to ffmpeg as they are.
 const given = args[0];
@@ -13,8 +16,16 @@ const { DISCORD_TOKEN, GUILD_ID, CHANNEL_ID } = process.env;
 try {
   if (DISCORD_TOKEN) {
     if (!GUILD_ID || !CHANNEL_ID) throw new Error('DISCORD_TOKEN is set: also set GUILD_ID and CHANNEL_ID (the voice channel to join)');
-    const { runDiscordDemo } = await import('./discord.js');
-    await runDiscordDemo({ token: DISCORD_TOKEN, guildId: GUILD_ID, channelId: CHANNEL_ID, file });
+    if (discordjs) {
+      const { runDiscordjsDiscordDemo } = await import('./discordjs.js');
+      await runDiscordjsDiscordDemo({ token: DISCORD_TOKEN, guildId: GUILD_ID, channelId: CHANNEL_ID, file });
+    } else {
+      const { runDiscordDemo } = await import('./discord.js');
+      await runDiscordDemo({ token: DISCORD_TOKEN, guildId: GUILD_ID, channelId: CHANNEL_ID, file });
+    }
+  } else if (discordjs) {
+    const { runDiscordjsOfflineDemo } = await import('./discordjs.js');
+    await runDiscordjsOfflineDemo({ outDir: new URL('../out/', import.meta.url).pathname, clip: file });
   } else {
     const { runOfflineDemo } = await import('./offline.js');
     await runOfflineDemo({ outDir: new URL('../out/', import.meta.url).pathname, clip: file });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { demuxOggOpus } from '@voicewire/audio';
 import { isSilenceFrame } from '@voicewire/voice-protocol';
+import { runDiscordjsOfflineDemo } from '../src/discordjs.js';
 import { runOfflineDemo } from '../src/offline.js';
 import { CLIP_PATH } from '../src/shared.js';
 
@@ -27,5 +28,16 @@ describe('the offline demo', () => {
     expect(recorded.length).toBe(clip.length);
     recorded.forEach((f, i) => expect(Buffer.from(f).equals(Buffer.from(clip[i] as Uint8Array)), `frame ${i}`).toBe(true));
     expect(readFileSync(summary.wavPath).length).toBeGreaterThan(44 + 200 * 3840 - 1);
+  }, 30_000);
+
+  it('the variant written against @voicewire/discordjs plays the clip and records, after silence, exactly its frames', async () => {
+    const outDir = mkdtempSync(join(tmpdir(), 'voicewire-demo-djs-'));
+    const summary = await runDiscordjsOfflineDemo({ outDir, quiet: true });
+    const clip = await framesOf(new Uint8Array(readFileSync(CLIP_PATH)));
+    expect(summary.playedMs).toBe(clip.length * 20);
+    expect(summary.privacyCode).toMatch(/^\d{30}$/);
+    const recorded = (await framesOf(new Uint8Array(readFileSync(summary.recordingPath)))).filter((f) => !isSilenceFrame(f));
+    expect(recorded.length).toBe(clip.length);
+    recorded.forEach((f, i) => expect(Buffer.from(f).equals(Buffer.from(clip[i] as Uint8Array)), `frame ${i}`).toBe(true));
   }, 30_000);
 });
