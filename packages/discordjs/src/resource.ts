@@ -297,7 +297,6 @@ function classify(buf: Buffer, validator: (head: Buffer) => boolean, final: bool
  */
 export function demuxProbe(stream: Readable, probeSize = 1024, validator: (opusHead: Buffer) => boolean = validateDiscordOpusHead): Promise<ProbeInfo> {
   return new Promise<ProbeInfo>((resolve, reject) => {
-    if (stream.readableObjectMode) return reject(new Error('demuxProbe needs a byte stream, not an object-mode stream'));
     if (stream.readableEnded) return reject(new Error('cannot probe a stream that has already ended'));
     const chunks: Buffer[] = [];
     let total = 0;
@@ -315,8 +314,14 @@ export function demuxProbe(stream: Readable, probeSize = 1024, validator: (opusH
       if (bytes.length) stream.unshift(bytes);
       resolve({ stream, type });
     };
-    const onData = (chunk: Buffer | string): void => {
-      const b = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    const onData = (chunk: unknown): void => {
+      if (typeof chunk !== 'string' && !(chunk instanceof Uint8Array)) {
+        done = true;
+        stream.off('data', onData);
+        stream.destroy();
+        return reject(new TypeError('demuxProbe needs a byte stream (Buffers), not a stream of objects'));
+      }
+      const b = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
       chunks.push(b);
       total += b.length;
       const all = Buffer.concat(chunks);
