@@ -9,7 +9,8 @@ const arrivals = new Map<number, { seqs: number[]; times: number[] }>();
 const server = await startVoiceServer({
   tls: true,
   certificate,
-  dave: false,
+  // BENCH_DAVE=1: DAVE on, as on Discord (the perf bench); the scale bench keeps transport encryption only.
+  dave: process.env.BENCH_DAVE === '1',
   onRtp(ssrc, seq) {
     let a = arrivals.get(ssrc);
     if (!a) arrivals.set(ssrc, (a = { seqs: [], times: [] }));
@@ -47,10 +48,19 @@ function stats(ssrcs?: number[]): unknown {
   return { received, expected, lost: expected - received, p50: q(0.5), p99: q(0.99), max: late[late.length - 1] ?? 0, streams: arrivals.size, first };
 }
 
+let cpu0 = process.cpuUsage();
+let w0 = performance.now();
 process.on('message', (m: { type: string; ssrcs?: number[] }) => {
   if (m.type === 'reset') {
     arrivals.clear();
     process.send?.({ type: 'reset-done' });
+  } else if (m.type === 'cpu-start') {
+    cpu0 = process.cpuUsage();
+    w0 = performance.now();
+    process.send?.({ type: 'cpu-started' });
+  } else if (m.type === 'cpu') {
+    const c = process.cpuUsage(cpu0);
+    process.send?.({ type: 'cpu', cpuPercent: ((c.user + c.system) / 1000 / (performance.now() - w0)) * 100 });
   } else if (m.type === 'stats') process.send?.({ type: 'stats', stats: stats(m.ssrcs) });
   else if (m.type === 'stop') void server.close().then(() => process.exit(0));
 });

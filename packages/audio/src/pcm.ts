@@ -157,9 +157,20 @@ export class OpusCodec {
   }
 }
 
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
 /** Scales s16le samples in place by `volume` (1 = unchanged), clamping to the 16-bit range. */
 export function applyVolume(pcm: Uint8Array, volume: number): void {
   if (volume === 1) return;
+  if (LITTLE_ENDIAN && pcm.byteOffset % 2 === 0) {
+    // the fast path: the samples as an Int16Array view (s16le is the machine's order)
+    const s = new Int16Array(pcm.buffer, pcm.byteOffset, pcm.length >> 1);
+    for (let i = 0; i < s.length; i++) {
+      const v = Math.round(s[i]! * volume);
+      s[i] = v > 32767 ? 32767 : v < -32768 ? -32768 : v;
+    }
+    return;
+  }
   const dv = new DataView(pcm.buffer, pcm.byteOffset, pcm.byteLength);
   for (let i = 0; i + 1 < pcm.length; i += 2) {
     const v = Math.round(dv.getInt16(i, true) * volume);
@@ -167,23 +178,37 @@ export function applyVolume(pcm: Uint8Array, volume: number): void {
   }
 }
 
-/** Splits a stream of PCM bytes into exact 20 ms frames; a short tail is padded with silence. */
+/**
+ * Splits a stream of PCM bytes into exact 20 ms frames (each its own copy, safe to modify); a short tail is
+ * padded with silence. Each byte is copied once: frames come straight out of the chunks, and only a frame that
+ * straddles two chunks goes through the carry buffer.
+ */
 export async function* pcmFrames(source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
-  let buf = new Uint8Array(0);
+  const carry = new Uint8Array(PCM_FRAME_BYTES);
+  let carried = 0;
   for await (const chunk of source) {
-    const merged = new Uint8Array(buf.length + chunk.length);
-    merged.set(buf, 0);
-    merged.set(chunk, buf.length);
     let off = 0;
-    while (merged.length - off >= PCM_FRAME_BYTES) {
-      yield merged.slice(off, off + PCM_FRAME_BYTES);
+    if (carried > 0) {
+      const n = Math.min(PCM_FRAME_BYTES - carried, chunk.length);
+      carry.set(chunk.subarray(0, n), carried);
+      carried += n;
+      off = n;
+      if (carried < PCM_FRAME_BYTES) continue;
+      yield carry.slice();
+      carried = 0;
+    }
+    while (chunk.length - off >= PCM_FRAME_BYTES) {
+      yield chunk.slice(off, off + PCM_FRAME_BYTES);
       off += PCM_FRAME_BYTES;
     }
-    buf = merged.slice(off);
+    if (off < chunk.length) {
+      carry.set(chunk.subarray(off), 0);
+      carried = chunk.length - off;
+    }
   }
-  if (buf.length > 0) {
+  if (carried > 0) {
     const last = new Uint8Array(PCM_FRAME_BYTES);
-    last.set(buf, 0);
+    last.set(carry.subarray(0, carried), 0);
     yield last;
   }
 }

@@ -37,6 +37,112 @@ export interface AudioPlayerOptions {
 
 export type PlayerState = 'idle' | 'playing' | 'paused';
 
+interface Waiter {
+  due: number;
+  resolve: () => void;
+}
+
+/**
+ * One timer for every player of the process (they share the 20 ms grid's deadlines): waiters sit in a binary
+ * min-heap by deadline; one setTimeout is armed for the earliest, and when it fires every waiter due within the
+ * next `SLACK_MS` is released in one batch. The same clock watches reads that take too long (stalls), so a
+ * player costs no timer per frame.
+ */
+const SLACK_MS = 1;
+class FrameClock {
+  private readonly heap: Waiter[] = [];
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private armedFor = Infinity;
+  private readonly watched = new Set<{ since: number; limit: number; onStall: () => void }>();
+  private watchTimer: ReturnType<typeof setInterval> | null = null;
+
+  wait(due: number, now: number): Promise<void> {
+    if (due - now <= SLACK_MS) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      this.push({ due, resolve });
+      if (due < this.armedFor) this.arm(now);
+    });
+  }
+
+  /** Cancels nothing: a woken player re-checks its state; a waiter resolved early is harmless. */
+  private arm(now: number): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    const first = this.heap[0];
+    if (!first) {
+      this.timer = null;
+      this.armedFor = Infinity;
+      return;
+    }
+    this.armedFor = first.due;
+    this.timer = setTimeout(() => this.fire(), Math.max(0, first.due - now));
+  }
+
+  private fire(): void {
+    this.timer = null;
+    this.armedFor = Infinity;
+    const now = performance.now();
+    for (let w = this.heap[0]; w && w.due - now <= SLACK_MS; w = this.heap[0]) {
+      this.pop();
+      w.resolve();
+    }
+    if (this.heap.length > 0) this.arm(now);
+  }
+
+  /** Calls `onStall` if the returned handle is not released within `limit` ms (checked every 50 ms). */
+  watch(limit: number, onStall: () => void): { release(): void } {
+    const entry = { since: performance.now(), limit, onStall };
+    this.watched.add(entry);
+    if (this.watchTimer === null) {
+      this.watchTimer = setInterval(() => {
+        const now = performance.now();
+        for (const e of this.watched) {
+          if (now - e.since >= e.limit) {
+            this.watched.delete(e);
+            e.onStall();
+          }
+        }
+        if (this.watched.size === 0 && this.watchTimer !== null) {
+          clearInterval(this.watchTimer);
+          this.watchTimer = null;
+        }
+      }, 50);
+      (this.watchTimer as { unref?: () => void }).unref?.();
+    }
+    return { release: () => void this.watched.delete(entry) };
+  }
+
+  private push(w: Waiter): void {
+    const h = this.heap;
+    h.push(w);
+    let i = h.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if ((h[parent] as Waiter).due <= w.due) break;
+      h[i] = h[parent] as Waiter;
+      i = parent;
+    }
+    h[i] = w;
+  }
+
+  private pop(): void {
+    const h = this.heap;
+    const last = h.pop() as Waiter;
+    if (h.length === 0) return;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= h.length) break;
+      const r = l + 1;
+      const c = r < h.length && (h[r] as Waiter).due < (h[l] as Waiter).due ? r : l;
+      if ((h[c] as Waiter).due >= last.due) break;
+      h[i] = h[c] as Waiter;
+      i = c;
+    }
+    h[i] = last;
+  }
+}
+const clock = new FrameClock();
+
 export class AudioPlayer extends EventEmitter<{
   start: [title: string];
   progress: [info: { title: string; frames: number }];
@@ -159,37 +265,64 @@ export class AudioPlayer extends EventEmitter<{
     this.wake?.();
   }
 
-  private sleep(ms: number): Promise<void> {
+  /** Waits until `due` on the shared clock; stop()/skip() wake it early. */
+  private sleepUntil(due: number): Promise<void> {
     return new Promise((resolve) => {
-      const t = setTimeout(() => {
-        this.wake = null;
-        resolve();
-      }, ms);
-      this.wake = () => {
-        clearTimeout(t);
+      let done = false;
+      const finish = (): void => {
+        if (done) return;
+        done = true;
         this.wake = null;
         resolve();
       };
+      this.wake = finish;
+      void clock.wait(due, this.now()).then(finish);
     });
   }
 
+  /**
+   * The next frame of `r`. A read that settles at once (frames in memory, a demuxer with data) costs no timer and
+   * no extra promise; one that is still pending after this tick is raced against stop()/skip() and watched for a
+   * stall by the shared clock.
+   */
   private async readWithStall(r: AudioResource): Promise<Uint8Array | null | 'stalled' | 'interrupted'> {
-    const stallMs = this.options.stallTimeoutMs ?? 5_000;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const stalled = new Promise<'stalled'>((resolve) => (timer = setTimeout(() => resolve('stalled'), stallMs)));
-    const interrupted = new Promise<'interrupted'>((resolve) => {
-      const prev = this.wake;
-      this.wake = () => {
-        prev?.();
-        resolve('interrupted');
-      };
-    });
-    try {
-      return await Promise.race([r.read(), stalled, interrupted]);
-    } finally {
-      clearTimeout(timer);
-      this.wake = null;
+    const read = r.read();
+    let settled = false;
+    let value: Uint8Array | null = null;
+    let failure: unknown = null;
+    let failed = false;
+    read.then(
+      (v) => {
+        settled = true;
+        value = v;
+      },
+      (e: unknown) => {
+        settled = true;
+        failed = true;
+        failure = e;
+      },
+    );
+    await undefined; // one microtask: lets an already-resolved read settle
+    await undefined;
+    if (settled) {
+      if (failed) throw failure;
+      return value;
     }
+    return new Promise((resolve, reject) => {
+      const stallMs = this.options.stallTimeoutMs ?? 5_000;
+      let done = false;
+      const finish = (v: Uint8Array | null | 'stalled' | 'interrupted', error?: unknown): void => {
+        if (done) return;
+        done = true;
+        watch.release();
+        this.wake = null;
+        if (error !== undefined) reject(error);
+        else resolve(v);
+      };
+      const watch = clock.watch(stallMs, () => finish('stalled'));
+      this.wake = () => finish('interrupted');
+      read.then((v) => finish(v), (e: unknown) => finish(null, e ?? new Error('the resource failed')));
+    });
   }
 
   private async loop(): Promise<void> {
@@ -231,8 +364,9 @@ export class AudioPlayer extends EventEmitter<{
           break;
         }
         if (frame === null) break;
-        const wait = this.pacer.next(this.now());
-        if (wait > 0) await this.sleep(wait);
+        const now = this.now();
+        const wait = this.pacer.next(now);
+        if (wait > 0) await this.sleepUntil(performance.now() + wait); // the shared clock runs on performance.now()
         if (this.interrupt) {
           reason = this.interrupt;
           break;

@@ -291,7 +291,8 @@ export class VoiceServerCore {
       this.stats.droppedPackets++;
       return;
     }
-    const listeners = this.channelPeers(s).filter((l) => l.cipher && l.udpDest && !l.udpSilent);
+    // Members who deafened themselves get no audio, as on Discord.
+    const listeners = this.channelPeers(s).filter((l) => l.cipher && l.udpDest && !l.udpSilent && this.pending.get(`${l.guildId}:${l.userId}`)?.selfDeaf !== true);
     if (listeners.length === 0 && !this.cfg.observeMedia) {
       s.packetsRelayedIn++; // nobody to relay to: an SFU does not need to open it
       return;

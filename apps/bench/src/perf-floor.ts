@@ -1,0 +1,88 @@
+// The floor, measured in the same run as the libraries: N bare connected UDP sockets (node:dgram, or Bun's
+// connected udpSocket), each sending one 20 ms packet per tick of one shared clock, and for every packet what a
+// voice client cannot avoid: a DAVE frame encryption (davey, in a real two-member MLS group) and the fastest
+// transport seal (sodium XChaCha20-Poly1305, in place). Nothing else: no session, no player, no timers per socket.
+import { createSocket, type Socket } from 'node:dgram';
+import { DAVESession } from '@snazzah/davey';
+import { sodiumProvider } from '@voicewire/crypto-sodium';
+import { encodeExternalSender, externalSenderKey, signExternalProposal, snowflakeBytes } from '@voicewire/voice-server';
+import { TransportCipher, TransportMode, writeOpusRtpHeader } from '@voicewire/voice-protocol';
+
+const [nArg, secondsArg, portArg] = process.argv.slice(2);
+const N = Number(nArg);
+const seconds = Number(secondsArg);
+const port = Number(portArg);
+const isBun = 'Bun' in globalThis;
+
+// A ready DAVE session: two members, the external sender's Add proposal, commit + welcome (as the emulator does).
+const CH = '400000000000000000';
+const key = externalSenderKey(Uint8Array.from({ length: 48 }, (_, i) => i + 1));
+const ext = Buffer.from(encodeExternalSender(key, new Uint8Array(8)));
+const a = new DAVESession(1, '500000000000000001', CH);
+const b = new DAVESession(1, '500000000000000002', CH);
+a.setExternalSender(ext);
+b.setExternalSender(ext);
+const p = signExternalProposal(key, snowflakeBytes(CH), 0n, { kind: 'add', keyPackage: b.getSerializedKeyPackage() });
+const vec = Buffer.from(p.message.length < 64 ? Uint8Array.of(p.message.length, ...p.message) : Uint8Array.of(0x40 | (p.message.length >> 8), p.message.length & 0xff, ...p.message));
+const r = a.processProposals(0, vec, ['500000000000000001', '500000000000000002']);
+a.processCommit(r.commit as Buffer);
+if (!a.ready) throw new Error('the floor DAVE session is not ready');
+
+const frame = Buffer.from(new Uint8Array(160).map((_, i) => (i * 7 + 0xfc) & 0xff));
+const cipher = new TransportCipher(sodiumProvider, TransportMode.XChaCha, new Uint8Array(32).fill(7));
+const packet = new Uint8Array(12 + 400);
+type Sender = (data: Uint8Array) => void;
+const senders: Sender[] = [];
+if (isBun) {
+  const B = (globalThis as unknown as { Bun: { udpSocket(o: unknown): Promise<{ send(d: Uint8Array): boolean }> } }).Bun;
+  for (let i = 0; i < N; i++) {
+    const s = await B.udpSocket({ connect: { hostname: '127.0.0.1', port }, socket: { data() {} } });
+    senders.push((d) => void s.send(d));
+  }
+} else {
+  const socks: Socket[] = [];
+  for (let i = 0; i < N; i++) {
+    const s = createSocket('udp4');
+    await new Promise<void>((res) => s.connect(port, '127.0.0.1', () => res()));
+    socks.push(s);
+    senders.push((d) => s.send(d));
+  }
+}
+const seq = new Uint16Array(N);
+let sent = 0;
+function tick(): void {
+  for (let i = 0; i < N; i++) {
+    const enc = a.encryptOpus(frame);
+    const s = (seq[i] = (seq[i]! + 1) & 0xffff);
+    writeOpusRtpHeader(packet, 0, s, s * 960, 1000 + i);
+    packet.set(enc, 12);
+    senders[i]!(packet.slice(0, cipher.sealInPlace(packet, 12, enc.length, s)));
+    sent++;
+  }
+}
+const t0 = performance.now();
+let n = 0;
+const end = t0 + seconds * 1000 + 1000;
+let cpu0 = process.cpuUsage();
+let sent0 = 0;
+let w0 = 0;
+await new Promise<void>((resolve) => {
+  const step = (): void => {
+    tick();
+    n++;
+    if (n === 50) {
+      // measure after one second of warm-up
+      cpu0 = process.cpuUsage();
+      sent0 = sent;
+      w0 = performance.now();
+    }
+    if (performance.now() >= end) return resolve();
+    setTimeout(step, Math.max(0, t0 + n * 20 - performance.now()));
+  };
+  step();
+});
+const cpu = process.cpuUsage(cpu0);
+const elapsed = performance.now() - w0;
+const ms = (cpu.user + cpu.system) / 1000;
+process.send?.({ type: 'floor', cpuPercent: (ms / elapsed) * 100, usPerPacket: (ms * 1000) / (sent - sent0), packets: sent - sent0 });
+setTimeout(() => process.exit(0), 100);
