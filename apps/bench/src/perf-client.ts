@@ -82,9 +82,8 @@ if (impl === 'voicewire') {
         p.subscribe(c);
         const bytes = media as Buffer;
         if (scenario === 'perstream') {
-          const source = format === 'webm' ? audio.demuxWebmOpus(chunked(bytes, chunkSize)) : audio.demuxOggOpus(chunked(bytes, chunkSize));
-          const it = source[Symbol.asyncIterator]();
-          p.enqueue({ title: 'stream', read: async () => ((await it.next()).value ?? null) as Uint8Array | null, close: () => void it.return?.(undefined) });
+          const chunks = chunked(bytes, chunkSize);
+          p.enqueue(format === 'webm' ? audio.createWebmOpusResource(chunks) : audio.createOggOpusResource(chunks));
         } else p.enqueue(audio.createPcmResource((async function* () { yield* chunked(bytes, chunkSize); })(), { volume: 0.5, title: 'pcm' }));
         players.push(p);
       }, (i * 1000) / N);

@@ -10,3 +10,5 @@ export * from './resource.js';
 export { createFfmpegResource, type FfmpegOptions } from './ffmpeg.js';
 export * from './player.js';
 export * from './recorder.js';
+export * from './listen.js';
+export { Mixer, type MixerTrack, type MixerTrackOptions } from './mixer.js';

@@ -286,6 +286,8 @@ export class AudioPlayer extends EventEmitter<{
    * stall by the shared clock.
    */
   private async readWithStall(r: AudioResource): Promise<Uint8Array | null | 'stalled' | 'interrupted'> {
+    const ready = r.readSync?.();
+    if (ready !== undefined) return ready;
     const read = r.read();
     let settled = false;
     let value: Uint8Array | null = null;

@@ -4,7 +4,8 @@
  */
 import { createReadStream, statSync } from 'node:fs';
 import { AudioError } from './errors.js';
-import { demuxOggOpus } from './ogg-demux.js';
+import { OggOpusDemuxer } from './ogg-demux.js';
+import { WebmOpusDemuxer } from './webm-demux.js';
 import { applyVolume, OpusCodec, pcmFrames } from './pcm.js';
 
 export interface AudioResource {
@@ -15,23 +16,60 @@ export interface AudioResource {
   close(): void;
   /** Volume for PCM resources (1 = unchanged); absent for Opus passthrough. */
   volume?: number;
+  /**
+   * Optional fast path: the next frame if one is ready now, null at the end, undefined when read() must wait.
+   * The player tries it first, so buffered frames cost no promise.
+   */
+  readSync?(): Uint8Array | null | undefined;
 }
 
-class IteratorResource implements AudioResource {
+interface Demuxer {
+  push(chunk: Uint8Array): Uint8Array[];
+  end(): void;
+}
+
+/**
+ * Frames demuxed from a byte stream, buffered per chunk: read() pulls the next chunk only when the frames of the
+ * last one are used up, and readSync() hands out buffered frames synchronously.
+ */
+class DemuxedResource implements AudioResource {
+  private frames: Uint8Array[] = [];
+  private head = 0;
+  private done = false;
   private closed = false;
-  constructor(readonly title: string, private readonly it: AsyncIterator<Uint8Array>, private readonly onClose: () => void = () => {}) {}
-  async read(): Promise<Uint8Array | null> {
-    if (this.closed) return null;
-    const r = await this.it.next();
-    if (r.done) {
-      this.close();
-      return null;
-    }
-    return r.value;
+  private readonly it: Iterator<Uint8Array> | AsyncIterator<Uint8Array>;
+  constructor(readonly title: string, bytes: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, private readonly demuxer: Demuxer, private readonly onClose: () => void = () => {}) {
+    this.it = Symbol.asyncIterator in bytes ? (bytes as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]() : (bytes as Iterable<Uint8Array>)[Symbol.iterator]();
   }
+
+  readSync(): Uint8Array | null | undefined {
+    if (this.head < this.frames.length) return this.frames[this.head++] as Uint8Array;
+    return this.done || this.closed ? null : undefined;
+  }
+
+  async read(): Promise<Uint8Array | null> {
+    for (;;) {
+      const f = this.readSync();
+      if (f !== undefined) {
+        if (f === null) this.close();
+        return f;
+      }
+      const r = await this.it.next();
+      if (this.closed) return null;
+      if (r.done) {
+        this.done = true;
+        this.demuxer.end();
+        continue;
+      }
+      this.frames = this.demuxer.push(r.value);
+      this.head = 0;
+    }
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.frames = [];
     void this.it.return?.(undefined);
     this.onClose();
   }
@@ -39,7 +77,12 @@ class IteratorResource implements AudioResource {
 
 /** Ogg Opus bytes → frames, passed through unchanged. */
 export function createOggOpusResource(bytes: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, options: { title?: string; onClose?: () => void } = {}): AudioResource {
-  return new IteratorResource(options.title ?? 'ogg opus', demuxOggOpus(bytes)[Symbol.asyncIterator](), options.onClose);
+  return new DemuxedResource(options.title ?? 'ogg opus', bytes, new OggOpusDemuxer(), options.onClose);
+}
+
+/** WebM/Matroska Opus bytes → the frames of the first Opus track, passed through unchanged. */
+export function createWebmOpusResource(bytes: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, options: { title?: string; onClose?: () => void } = {}): AudioResource {
+  return new DemuxedResource(options.title ?? 'webm opus', bytes, new WebmOpusDemuxer(), options.onClose);
 }
 
 /** Throws a clear AudioError when `path` is not a readable file (instead of a raw ENOENT later, mid-playback). */
@@ -85,5 +128,6 @@ export function createPcmResource(pcm: AsyncIterable<Uint8Array>, options: { tit
 /** Frames already in memory (e.g. a clip decoded earlier). */
 export function createFramesResource(frames: readonly Uint8Array[], title = 'frames'): AudioResource {
   let i = 0;
-  return { title, read: async () => (i < frames.length ? (frames[i++] as Uint8Array) : null), close: () => (i = frames.length) };
+  const next = (): Uint8Array | null => (i < frames.length ? (frames[i++] as Uint8Array) : null);
+  return { title, read: async () => next(), readSync: next, close: () => (i = frames.length) };
 }
