@@ -1,0 +1,148 @@
+// Listening and mixing end to end, on the emulator (wss, DAVE): two bots speak known tones, a third listens.
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { AudioPlayer, createFramesResource, listen, Mixer, OpusCodec, PCM_FRAME_BYTES, type UtteranceChunk, type UtteranceInfo } from '@voicewire/audio';
+import { until } from './e2e-helpers.js';
+import { emulatorPerTest } from './emulator-per-test.js';
+
+const A = '104694319306248192';
+const B = '158049329150427136';
+const L = '172150183260323840';
+const emu = emulatorPerTest();
+
+const tone = (hz: number, n: number, amp = 7000): Uint8Array => {
+  const pcm = new Uint8Array(PCM_FRAME_BYTES);
+  const dv = new DataView(pcm.buffer);
+  for (let i = 0; i < 960; i++) {
+    const v = Math.round(Math.sin(((n * 960 + i) * 2 * Math.PI * hz) / 48000) * amp);
+    dv.setInt16(i * 4, v, true);
+    dv.setInt16(i * 4 + 2, v, true);
+  }
+  return pcm;
+};
+const encode = (hz: number, frames: number): Uint8Array[] => {
+  const c = new OpusCodec();
+  const out = Array.from({ length: frames }, (_, n) => c.encode(tone(hz, n)));
+  c.close();
+  return out;
+};
+function power(pcm: Uint8Array, hz: number): number {
+  const dv = new DataView(pcm.buffer, pcm.byteOffset, pcm.byteLength);
+  const n = Math.floor(pcm.length / 4);
+  const k = 2 * Math.cos((2 * Math.PI * hz) / 48000);
+  let s1 = 0;
+  let s2 = 0;
+  for (let i = 0; i < n; i++) {
+    const s0 = dv.getInt16(i * 4, true) + k * s1 - s2;
+    s2 = s1;
+    s1 = s0;
+  }
+  return (s1 * s1 + s2 * s2 - k * s1 * s2) / (n * n);
+}
+const concat = (parts: Uint8Array[]): Uint8Array => new Uint8Array(Buffer.concat(parts));
+
+/** Plays `frames` from `conn` and records when the first and the last frame went out. */
+async function speak(conn: ReturnType<typeof emu.join>, frames: Uint8Array[]): Promise<{ startMs: number; endMs: number }> {
+  const player = new AudioPlayer();
+  player.subscribe(conn);
+  let startMs = 0;
+  let last = 0;
+  const send = conn.sendOpusFrame.bind(conn);
+  let n = 0;
+  (conn as { sendOpusFrame: (f: Uint8Array) => boolean }).sendOpusFrame = (f) => {
+    if (f.length > 3) {
+      if (n++ === 0) startMs = performance.now();
+      last = performance.now();
+    }
+    return send(f);
+  };
+  const idle = new Promise<void>((r) => player.once('idle', () => r()));
+  player.enqueue(createFramesResource(frames));
+  await idle;
+  return { startMs, endMs: last + 20 };
+}
+
+describe('listening on a DAVE call', () => {
+  it('two speakers: each user\'s decoded audio holds their own tone, utterances within ±40 ms of the speech, the mix has both in order', async () => {
+    const a = emu.join(A);
+    const b = emu.join(B);
+    const l = emu.join(L);
+    await Promise.all([a, b, l].map((c) => c.ready({ timeoutMs: 10_000, e2ee: true })));
+    const dir = mkdtempSync(join(tmpdir(), 'voicewire-listen-'));
+    const listener = listen(l, { hangoverMs: 250 });
+    listener.recordMix(join(dir, 'call.wav'));
+    const chunks: UtteranceChunk[] = [];
+    const consumer = (async () => {
+      for await (const c of listener.chunks()) chunks.push(c);
+    })();
+    const ends: UtteranceInfo[] = [];
+    listener.on('utteranceEnd', (u) => ends.push(u));
+
+    // A speaks 440 Hz for 600 ms; 300 ms after A started, B speaks 1 kHz for 600 ms (they overlap)
+    const spokenA = speak(a, encode(440, 30));
+    await new Promise((r) => setTimeout(r, 300));
+    const spokenB = speak(b, encode(1000, 30));
+    const [sa, sb] = await Promise.all([spokenA, spokenB]);
+    await until(() => ends.length >= 2, 3_000, 'both utterances ended');
+    const mix = await listener.close();
+    await consumer;
+
+    const ua = ends.find((e) => e.userId === A) as UtteranceInfo;
+    const ub = ends.find((e) => e.userId === B) as UtteranceInfo;
+    for (const [u, s] of [[ua, sa], [ub, sb]] as const) {
+      expect(Math.abs(u.startMs - s.startMs)).toBeLessThanOrEqual(40);
+      expect(Math.abs(u.endMs - s.endMs)).toBeLessThanOrEqual(40);
+      expect(u.frames).toBe(30);
+    }
+    const of = (u: string) => concat(chunks.filter((c) => c.userId === u).map((c) => c.pcm));
+    expect(power(of(A), 440)).toBeGreaterThan(50 * power(of(A), 1000));
+    expect(power(of(B), 1000)).toBeGreaterThan(50 * power(of(B), 440));
+    expect(listener.stats.concealed).toBe(0);
+
+    // the mix: A alone first, then both, then B alone
+    const pcm = new Uint8Array(readFileSync(mix?.path as string)).subarray(44);
+    const at = (fromMs: number, toMs: number) => pcm.subarray(Math.round(fromMs * 48) * 4, Math.round(toMs * 48) * 4);
+    const start = Math.min(ua.startMs, ub.startMs);
+    expect(pcm.length).toBeGreaterThan(Math.round((ub.endMs - start - 100) * 48) * 4);
+    const aAlone = at(ua.startMs - start + 40, ub.startMs - start - 20);
+    const bAlone = at(ua.endMs - start + 20, ub.endMs - start - 40);
+    expect(power(aAlone, 440)).toBeGreaterThan(20 * power(aAlone, 1000));
+    expect(power(bAlone, 1000)).toBeGreaterThan(20 * power(bAlone, 440));
+  });
+
+  it('the mixer plays music and a ducking voice into one connection; the listener hears both, the music lowered while the voice speaks', async () => {
+    const a = emu.join(A);
+    const l = emu.join(L);
+    await Promise.all([a, l].map((c) => c.ready({ timeoutMs: 10_000, e2ee: true })));
+    const listener = listen(l);
+    const chunks: UtteranceChunk[] = [];
+    const consumer = (async () => {
+      for await (const c of listener.chunks()) chunks.push(c);
+    })();
+    const mixer = new Mixer({ endWhenEmpty: true });
+    const player = new AudioPlayer({ stallTimeoutMs: 5_000 });
+    player.subscribe(a);
+    const idle = new Promise<void>((r) => player.once('idle', () => r()));
+    mixer.add(createFramesResource(encode(440, 75)), { name: 'music' }); // 1.5 s
+    player.enqueue(mixer);
+    setTimeout(() => mixer.add(createFramesResource(encode(1000, 25)), { name: 'voice', duck: 0.3 }), 500); // 0.5–1.0 s
+    await idle;
+    await new Promise((r) => setTimeout(r, 300));
+    await listener.close();
+    await consumer;
+    const frames = chunks.filter((c) => c.userId === A);
+    expect(frames.length).toBeGreaterThanOrEqual(70);
+    const t0 = frames[0]?.timeMs as number;
+    const window = (from: number, to: number) => concat(frames.filter((c) => c.timeMs - t0 >= from && c.timeMs - t0 < to).map((c) => c.pcm));
+    const before = window(100, 450);
+    const during = window(700, 950);
+    const ratio = Math.sqrt(power(during, 440) / power(before, 440));
+    expect(ratio).toBeGreaterThan(0.2);
+    expect(ratio).toBeLessThan(0.4);
+    expect(power(during, 1000)).toBeGreaterThan(5 * power(during, 440));
+    expect(power(before, 1000)).toBeLessThan(0.05 * power(before, 440));
+    expect(mixer.passthroughFrames).toBeGreaterThan(10); // music alone went out untouched
+  });
+});
