@@ -6,7 +6,9 @@ import { CLIP_PATH } from './shared.js';
 const argv = process.argv.slice(2).filter((a) => a !== '--');
 // `--discordjs`: the same demo written against @voicewire/discordjs (the @discordjs/voice drop-in)
 const discordjs = argv.includes('--discordjs');
-const args = argv.filter((a) => a !== '--discordjs');
+// `listen`: a bot that listens — per-user utterances with timestamps, and the mixed recording of the call
+const listenMode = argv.includes('listen');
+const args = argv.filter((a) => a !== '--discordjs' && a !== 'listen');
 // `npm run demo -- song.mp3` runs in the app's folder: a relative path means the folder the user ran it from
 // (npm and pnpm pass it as INIT_CWD). URLs go to ffmpeg as they are.
 const given = args[0];
@@ -14,7 +16,10 @@ const file = given === undefined ? CLIP_PATH : /^[a-z][a-z0-9+.-]*:\/\//i.test(g
 const { DISCORD_TOKEN, GUILD_ID, CHANNEL_ID } = process.env;
 
 try {
-  if (DISCORD_TOKEN) {
+  if (listenMode) {
+    const { runListenDemo } = await import('./listen.js');
+    await runListenDemo({ outDir: new URL('../out/', import.meta.url).pathname });
+  } else if (DISCORD_TOKEN) {
     if (!GUILD_ID || !CHANNEL_ID) throw new Error('DISCORD_TOKEN is set: also set GUILD_ID and CHANNEL_ID (the voice channel to join)');
     if (discordjs) {
       const { runDiscordjsDiscordDemo } = await import('./discordjs.js');

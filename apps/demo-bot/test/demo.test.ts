@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { demuxOggOpus } from '@voicewire/audio';
 import { isSilenceFrame } from '@voicewire/voice-protocol';
 import { runDiscordjsOfflineDemo } from '../src/discordjs.js';
+import { runListenDemo } from '../src/listen.js';
 import { runOfflineDemo } from '../src/offline.js';
 import { CLIP_PATH } from '../src/shared.js';
 
@@ -39,5 +40,16 @@ describe('the offline demo', () => {
     const recorded = (await framesOf(new Uint8Array(readFileSync(summary.recordingPath)))).filter((f) => !isSilenceFrame(f));
     expect(recorded.length).toBe(clip.length);
     recorded.forEach((f, i) => expect(Buffer.from(f).equals(Buffer.from(clip[i] as Uint8Array)), `frame ${i}`).toBe(true));
+  }, 30_000);
+
+  it('listen mode: the beeper\'s three beeps are three utterances of 400 ms, the clip is heard, and the mix covers the call', async () => {
+    const outDir = mkdtempSync(join(tmpdir(), 'voicewire-demo-listen-'));
+    const s = await runListenDemo({ outDir, quiet: true });
+    const beeps = s.utterances.filter((u) => u.userId === '1000000000000000012');
+    expect(beeps).toHaveLength(3);
+    for (const b of beeps) expect(b.endMs - b.startMs).toBe(400);
+    expect(s.utterances.some((u) => u.userId === '1000000000000000010')).toBe(true);
+    expect(s.mixMs).toBeGreaterThanOrEqual(3_900);
+    expect(readFileSync(s.mixPath).length).toBe(44 + (s.mixMs / 20) * 3840);
   }, 30_000);
 });

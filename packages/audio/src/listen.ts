@@ -24,7 +24,7 @@ import { OpusCodec, PCM_FRAME_BYTES } from './pcm.js';
 /** What the listener needs of a connection (a @voicewire/voice VoiceConnection fits). */
 export interface AudioSource {
   on(event: 'audio', listener: (frame: { userId: string; ssrc: number; sequence: number; timestamp: number; opus: Uint8Array }) => void): unknown;
-  off?(event: 'audio', listener: (...args: never[]) => void): unknown;
+  off?(event: 'audio', listener: (frame: { userId: string; ssrc: number; sequence: number; timestamp: number; opus: Uint8Array }) => void): unknown;
 }
 
 export interface ListenOptions {
@@ -115,6 +115,19 @@ export class UserDecoder {
         return out;
       }
       const missing = Math.round(delta / FRAME) - 1;
+      // A sender whose RTP clock stood still while it was silent (its timestamps continue where they stopped) is
+      // placed by arrival instead: a packet arriving far later than its timestamp says starts a new talk spurt.
+      const predicted = this.anchorMs + (this.position + delta) / 48;
+      if (arrivalMs - predicted > Math.max(200, (this.maxConcealFrames + 1) * 20)) {
+        this.stats.gaps++;
+        this.codec?.close();
+        this.codec = null;
+        this.anchorMs = arrivalMs;
+        this.position = 0;
+        this.lastTs = timestamp;
+        gapBefore = true;
+        return this.decodeInto(out, opus, gapBefore);
+      }
       if (missing > this.maxConcealFrames) {
         this.stats.gaps++;
         gapBefore = true;
@@ -129,6 +142,10 @@ export class UserDecoder {
       this.position += delta;
     }
     this.lastTs = timestamp;
+    return this.decodeInto(out, opus, gapBefore);
+  }
+
+  private decodeInto(out: { pcm: Uint8Array; timeMs: number; concealed: boolean; gapBefore: boolean }[], opus: Uint8Array, gapBefore: boolean): { pcm: Uint8Array; timeMs: number; concealed: boolean; gapBefore: boolean }[] {
     if (SILENCE(opus)) return out;
     const codec = (this.codec ??= new OpusCodec());
     let pcm: Uint8Array;
@@ -306,7 +323,7 @@ function wavHeader(dataBytes: number): Uint8Array {
   return h;
 }
 
-export class Listener extends EventEmitter<{
+export class CallListener extends EventEmitter<{
   utteranceStart: [info: { userId: string; utterance: number; startMs: number }];
   utteranceEnd: [info: UtteranceInfo];
 }> {
@@ -445,7 +462,7 @@ export class Listener extends EventEmitter<{
     if (this.closed) return null;
     this.closed = true;
     clearInterval(this.timer);
-    this.source.off?.('audio', this.onAudio as never);
+    this.source.off?.('audio', this.onAudio);
     for (const [userId, u] of this.users) {
       this.endUtterance(userId, u);
       await u.chain;
@@ -462,7 +479,7 @@ export class Listener extends EventEmitter<{
   }
 }
 
-/** Starts listening to a connection (see Listener). */
-export function listen(source: AudioSource, options?: ListenOptions): Listener {
-  return new Listener(source, options);
+/** Starts listening to a connection (see CallListener). */
+export function listen(source: AudioSource, options?: ListenOptions): CallListener {
+  return new CallListener(source, options);
 }

@@ -43,6 +43,19 @@ function power(pcm: Uint8Array, hz: number): number {
 }
 const concat = (parts: Uint8Array[]): Uint8Array => new Uint8Array(Buffer.concat(parts));
 
+/** Joins the speaker and a listening bot, and starts a listener that collects every chunk. */
+async function speakerAndListener(options?: Parameters<typeof listen>[1]) {
+  const a = emu.join(A);
+  const l = emu.join(L);
+  await Promise.all([a, l].map((c) => c.ready({ timeoutMs: 10_000, e2ee: true })));
+  const listener = listen(l, options);
+  const chunks: UtteranceChunk[] = [];
+  const consumer = (async () => {
+    for await (const c of listener.chunks()) chunks.push(c);
+  })();
+  return { a, listener, chunks, done: async () => (await listener.close(), await consumer) };
+}
+
 /** Plays `frames` from `conn` and records when the first and the last frame went out. */
 async function speak(conn: ReturnType<typeof emu.join>, frames: Uint8Array[]): Promise<{ startMs: number; endMs: number }> {
   const player = new AudioPlayer();
@@ -112,15 +125,25 @@ describe('listening on a DAVE call', () => {
     expect(power(bAlone, 1000)).toBeGreaterThan(20 * power(bAlone, 440));
   });
 
+  it('10 % loss on the way (every 10th packet): each lost frame is concealed and counted, and the decoded length is exact', async () => {
+    const { a, listener, chunks, done } = await speakerAndListener();
+    emu.server.setRelayLoss(A, 10);
+    // 55 frames of speech then the 5 silence frames: packets 10, 20 … 50 (speech) and 60 (a silence frame) are lost
+    await speak(a, encode(440, 55));
+    await new Promise((r) => setTimeout(r, 400));
+    await done();
+    expect(listener.stats.concealed).toBe(5);
+    expect(listener.stats.frames).toBe(50);
+    const mine = chunks.filter((c) => c.userId === A);
+    expect(mine).toHaveLength(55);
+    expect(mine.filter((c) => c.concealed).length).toBe(5);
+    const pcm = concat(mine.map((c) => c.pcm));
+    expect(pcm.length).toBe(55 * PCM_FRAME_BYTES);
+    expect(power(pcm, 440)).toBeGreaterThan(50 * power(pcm, 1000));
+  });
+
   it('the mixer plays music and a ducking voice into one connection; the listener hears both, the music lowered while the voice speaks', async () => {
-    const a = emu.join(A);
-    const l = emu.join(L);
-    await Promise.all([a, l].map((c) => c.ready({ timeoutMs: 10_000, e2ee: true })));
-    const listener = listen(l);
-    const chunks: UtteranceChunk[] = [];
-    const consumer = (async () => {
-      for await (const c of listener.chunks()) chunks.push(c);
-    })();
+    const { a, chunks, done } = await speakerAndListener();
     const mixer = new Mixer({ endWhenEmpty: true });
     const player = new AudioPlayer({ stallTimeoutMs: 5_000 });
     player.subscribe(a);
@@ -130,8 +153,7 @@ describe('listening on a DAVE call', () => {
     setTimeout(() => mixer.add(createFramesResource(encode(1000, 25)), { name: 'voice', duck: 0.3 }), 500); // 0.5–1.0 s
     await idle;
     await new Promise((r) => setTimeout(r, 300));
-    await listener.close();
-    await consumer;
+    await done();
     const frames = chunks.filter((c) => c.userId === A);
     expect(frames.length).toBeGreaterThanOrEqual(70);
     const t0 = frames[0]?.timeMs as number;

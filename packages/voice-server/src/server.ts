@@ -207,6 +207,10 @@ export class VoiceServer {
   setUdpSilent(userId: string, silent: boolean, guildId?: string): void {
     this.input(() => this.core.setUdpSilent(userId, silent, guildId));
   }
+  /** Relay loss: every `n`-th audio packet of the user is lost on its way to the listeners (0 stops). */
+  setRelayLoss(userId: string, n: number, guildId?: string): void {
+    this.input(() => this.core.setRelayLoss(userId, n, guildId));
+  }
   setChannelFull(channelId: string, full: boolean): void {
     this.core.setChannelFull(channelId, full);
   }

@@ -60,6 +60,9 @@ interface ServerSession {
   droppedConnId: number | null;
   /** Fault injection: the UDP path is a black hole both ways. */
   udpSilent: boolean;
+  /** Fault injection: relay loss — every `dropEvery`-th audio packet of this sender is not relayed (0: none). */
+  dropEvery: number;
+  relayCount: number;
 }
 
 interface Pending {
@@ -303,6 +306,10 @@ export class VoiceServerCore {
       return;
     }
     s.packetsRelayedIn++;
+    if (s.dropEvery > 0 && ++s.relayCount % s.dropEvery === 0) {
+      this.stats.droppedPackets++;
+      return; // injected loss
+    }
     const { sequence, timestamp, ssrc } = opened.value.header;
     const payload = opened.value.payload;
     if (this.cfg.observeMedia) this.queue.push({ type: 'relay', fromUserId: s.userId, ssrc, payload });
@@ -370,6 +377,14 @@ export class VoiceServerCore {
   /** The user's UDP path becomes a black hole both ways (or works again): nothing arrives, nothing is echoed. */
   setUdpSilent(userId: string, silent: boolean, guildId?: string): void {
     for (const s of this.targets(userId, guildId)) s.udpSilent = silent;
+  }
+
+  /** Loses every `n`-th audio packet the user sends on its way to the listeners (n = 10: 10 % loss; 0 stops). */
+  setRelayLoss(userId: string, n: number, guildId?: string): void {
+    for (const s of this.targets(userId, guildId)) {
+      s.dropEvery = Number.isInteger(n) && n > 0 ? n : 0;
+      s.relayCount = 0;
+    }
   }
 
   /** Stop (or resume) answering the user's heartbeats. */
@@ -446,6 +461,8 @@ export class VoiceServerCore {
       packetsRelayedIn: 0,
       dave,
       udpSilent: false,
+      dropEvery: 0,
+      relayCount: 0,
       droppedConnId: null,
     };
     conn.session = s;
