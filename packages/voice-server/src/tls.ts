@@ -19,7 +19,10 @@ const IP = /^(\d{1,3}(\.\d{1,3}){3}|[0-9a-f:]+)$/i;
 
 export async function generateLocalCertificate(options: CertificateOptions = {}): Promise<LocalCertificate> {
   const hosts = options.hosts ?? ['127.0.0.1', '::1', 'localhost'];
-  const pems = await generate([{ name: 'commonName', value: 'voicewire local voice server' }], {
+  // A distinct subject per certificate: TLS stacks look issuers up by subject name, so two generated certificates
+  // with one name in the same trust store (one in NODE_EXTRA_CA_CERTS, one passed as `ca`) would shadow each other.
+  const id = Array.from(globalThis.crypto.getRandomValues(new Uint8Array(6)), (b) => b.toString(16).padStart(2, '0')).join('');
+  const pems = await generate([{ name: 'commonName', value: `voicewire local voice server ${id}` }], {
     keyType: 'ec',
     curve: 'P-256',
     ...(options.notBefore ? { notBeforeDate: options.notBefore } : {}),
