@@ -15,7 +15,7 @@ for (const suite of suites) {
   const file = join(here, `${suite}.ts`);
   console.log(`\n# ${suite} on Node`);
   status |= spawnSync(bin('tsx'), [file], { stdio: 'inherit' }).status ?? 1;
-  if (existsSync(bin('bun')) && suite === 'crypto') {
+  if (existsSync(bin('bun')) && (suite === 'crypto' || suite === 'mix')) {
     console.log(`\n# ${suite} on Bun`);
     status |= spawnSync(bin('bun'), [file], { stdio: 'inherit' }).status ?? 1;
   }

@@ -19,7 +19,25 @@ interface CodecImpl {
 }
 
 type NativeModule = { OpusEncoder: new (rate: number, channels: number) => { encode(pcm: Buffer): Buffer; decode(frame: Buffer): Buffer; setBitrate(bps: number): void } };
-type WasmCtor = (new (rate: number, channels: number, application: number) => { encode(pcm: Buffer, frameSize: number): Buffer; decode(frame: Buffer): Buffer; setBitrate(bps: number): void; delete(): void }) & { Application: { AUDIO: number } };
+/**
+ * opusscript's emscripten module, used directly: opusscript's own wrapper keeps typed-array views of the WASM heap
+ * made at construction, and those go stale when the heap grows (more codecs, or a bigger allocation), after which
+ * an older codec reads old bytes and libopus aborts. Here every call reads the module's current HEAPU8.
+ */
+interface WasmHandler {
+  _encode(inPtr: number, bytes: number, outPtr: number, frameSize: number): number;
+  _decode(inPtr: number, bytes: number, outPtr: number): number;
+  _encoder_ctl(ctl: number, value: number): number;
+  delete(): void;
+}
+interface WasmModule {
+  OpusScriptHandler: new (rate: number, channels: number, application: number) => WasmHandler;
+  _malloc(n: number): number;
+  _free(p: number): void;
+  HEAPU8: Uint8Array;
+  HEAPU16: Uint16Array;
+}
+type WasmCtor = WasmModule;
 
 const PACKAGE: Record<OpusBackendName, string> = { native: '@discordjs/opus', wasm: 'opusscript' };
 const loaded: { native?: NativeModule; wasm?: WasmCtor } = {};
@@ -32,7 +50,11 @@ function tryLoad(name: OpusBackendName): boolean {
   try {
     const mod = createRequire(import.meta.url)(PACKAGE[name]) as unknown;
     if (name === 'native') loaded.native = mod as NativeModule;
-    else loaded.wasm = ((mod as { default?: WasmCtor }).default ?? mod) as WasmCtor;
+    else {
+      // opusscript itself loads (the package is there); its WebAssembly module is instantiated once, here
+      const factory = createRequire(import.meta.url)('opusscript/build/opusscript_native_wasm.js') as () => WasmModule;
+      loaded.wasm = factory();
+    }
     return true;
   } catch (e) {
     loadErrors[name] = String((e as Error)?.message ?? e).split('\n')[0]!;
@@ -84,35 +106,64 @@ function nativeImpl(m: NativeModule): CodecImpl {
   };
 }
 
-// WebAssembly instances hold libopus state in the module's heap: freed by close(), or when the codec is collected.
-const wasmFinalizer = new FinalizationRegistry<{ delete(): void }>((c) => {
+// WebAssembly codecs hold libopus state and four buffers in the module's heap: freed by close(), or when the
+// codec is garbage-collected.
+interface WasmState {
+  readonly mod: WasmModule;
+  readonly handler: WasmHandler;
+  readonly ptrs: readonly number[];
+}
+const freeWasm = (st: WasmState): void => {
   try {
-    c.delete();
+    st.handler.delete();
   } catch {
     /* already freed */
   }
-});
+  for (const p of st.ptrs) st.mod._free(p);
+};
+const wasmFinalizer = new FinalizationRegistry<WasmState>(freeWasm);
+const MAX_PCM_BYTES = 2880 * 2 * 2; // 60 ms, the most libopus decodes from one packet here
+const MAX_PACKET = 1276 * 3;
+const OPUS_APPLICATION_AUDIO = 2049;
+const OPUS_SET_BITRATE = 4002;
 
-function wasmImpl(Ctor: WasmCtor, owner: object): CodecImpl {
-  const c = new Ctor(SAMPLE_RATE, CHANNELS, Ctor.Application.AUDIO);
-  wasmFinalizer.register(owner, c, owner);
+function wasmImpl(mod: WasmModule, owner: object): CodecImpl {
+  const handler = new mod.OpusScriptHandler(SAMPLE_RATE, 2, OPUS_APPLICATION_AUDIO);
+  const [inPcm, inOpus, outOpus, outPcm] = [MAX_PCM_BYTES * 2, MAX_PACKET, MAX_PACKET, MAX_PCM_BYTES * 2].map((n) => mod._malloc(n)) as [number, number, number, number];
+  const st: WasmState = { mod, handler, ptrs: [inPcm, inOpus, outOpus, outPcm] };
+  wasmFinalizer.register(owner, st, owner);
   let freed = false;
   return {
-    // opusscript copies its results out of the WebAssembly heap, so they stay valid after the next call.
-    encode: (pcm) => c.encode(asBuffer(pcm), FRAME_SAMPLES),
-    decode: (frame) => c.decode(asBuffer(frame)),
-    setBitrate: (bps) => c.setBitrate(bps),
+    // opusscript's handler takes and gives PCM one byte per 16-bit heap cell (how its own wrapper writes it)
+    encode: (pcm) => {
+      mod.HEAPU16.set(pcm, inPcm >> 1);
+      const len = handler._encode(inPcm, pcm.length, outOpus, FRAME_SAMPLES);
+      if (len < 0) throw new AudioError('E_BAD_PCM', `libopus (WebAssembly) could not encode the frame (error ${len})`);
+      return mod.HEAPU8.slice(outOpus, outOpus + len);
+    },
+    decode: (frame) => {
+      if (frame.length > MAX_PACKET) throw new AudioError('E_CORRUPT', `an Opus packet of ${frame.length} bytes is larger than any valid one`);
+      mod.HEAPU8.set(frame, inOpus);
+      const samples = handler._decode(inOpus, frame.length, outPcm);
+      if (samples < 0) throw new AudioError('E_CORRUPT', `libopus (WebAssembly) could not decode the packet (error ${samples})`);
+      const bytes = samples * 2 * 2;
+      const out = new Uint8Array(bytes);
+      out.set(mod.HEAPU16.subarray(outPcm >> 1, (outPcm >> 1) + bytes)); // each cell's low byte
+      return out;
+    },
+    setBitrate: (bps) => void handler._encoder_ctl(OPUS_SET_BITRATE, bps),
     free: () => {
       if (freed) return;
       freed = true;
       wasmFinalizer.unregister(owner);
-      c.delete();
+      freeWasm(st);
     },
   };
 }
 
 export const SAMPLE_RATE = 48_000;
 export const CHANNELS = 2;
+
 const FRAME_SAMPLES = 960;
 export const PCM_FRAME_BYTES = FRAME_SAMPLES * CHANNELS * 2;
 

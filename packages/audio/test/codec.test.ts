@@ -76,6 +76,17 @@ describe('Opus codec backends: @discordjs/opus (native) and opusscript (WebAssem
     wasm.close();
   });
 
+  it('wasm: a codec made before the WebAssembly heap grows still encodes and decodes right afterwards', () => {
+    const first = new OpusCodec({ backend: 'wasm' });
+    const more = Array.from({ length: 600 }, () => new OpusCodec({ backend: 'wasm' })); // tens of MB: the heap grows
+    let out: Uint8Array = new Uint8Array(0);
+    for (let n = 0; n < 5; n++) out = first.decode(first.encode(tone(440, n)));
+    expect(power(out, 440)).toBeGreaterThan(100 * power(out, 1000));
+    expect(power(out, 440)).toBeGreaterThan(0.3 * power(tone(440, 4), 440));
+    for (const c of more) c.close();
+    first.close();
+  });
+
   it('setOpusBackend pins the backend every resource uses, and describeOpus reports it', async () => {
     expect(describeOpus().backend).toBe('native');
     setOpusBackend('wasm');
