@@ -5,32 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createPcmResource, describeOpus, OpusCodec, PCM_FRAME_BYTES, setOpusBackend, type OpusBackendName } from '../src/index.js';
-
-const tone = (hz: number, n: number, amp = 8000): Uint8Array => {
-  const pcm = new Uint8Array(PCM_FRAME_BYTES);
-  const dv = new DataView(pcm.buffer);
-  for (let i = 0; i < 960; i++) {
-    const v = Math.round(Math.sin(((n * 960 + i) * 2 * Math.PI * hz) / 48000) * amp);
-    dv.setInt16(i * 4, v, true);
-    dv.setInt16(i * 4 + 2, v, true);
-  }
-  return pcm;
-};
-
-/** Power of one frequency in the left channel (Goertzel), normalised by the number of samples. */
-function power(pcm: Uint8Array, hz: number): number {
-  const dv = new DataView(pcm.buffer, pcm.byteOffset, pcm.byteLength);
-  const n = pcm.length / 4;
-  const k = 2 * Math.cos((2 * Math.PI * hz) / 48000);
-  let s1 = 0;
-  let s2 = 0;
-  for (let i = 0; i < n; i++) {
-    const s0 = dv.getInt16(i * 4, true) + k * s1 - s2;
-    s2 = s1;
-    s1 = s0;
-  }
-  return (s1 * s1 + s2 * s2 - k * s1 * s2) / (n * n);
-}
+import { power, toneFrame as tone } from '@voicewire/testkit';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const BACKENDS: OpusBackendName[] = ['native', 'wasm'];

@@ -5,32 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createFramesResource, demuxOggOpus, listen, Mixer, OpusCodec, PCM_FRAME_BYTES, UserDecoder, type UtteranceChunk } from '../src/index.js';
+import { power, toneFrame as tone } from '@voicewire/testkit';
 
 const SILENCE = Uint8Array.of(0xf8, 0xff, 0xfe);
-const tone = (hz: number, n: number, amp = 8000): Uint8Array => {
-  const pcm = new Uint8Array(PCM_FRAME_BYTES);
-  const dv = new DataView(pcm.buffer);
-  for (let i = 0; i < 960; i++) {
-    const v = Math.round(Math.sin(((n * 960 + i) * 2 * Math.PI * hz) / 48000) * amp);
-    dv.setInt16(i * 4, v, true);
-    dv.setInt16(i * 4 + 2, v, true);
-  }
-  return pcm;
-};
-/** Power of one frequency (Goertzel) in s16le PCM of `channels` at `rate`, first channel. */
-function power(pcm: Uint8Array, hz: number, rate = 48000, channels = 2): number {
-  const dv = new DataView(pcm.buffer, pcm.byteOffset, pcm.byteLength);
-  const n = Math.floor(pcm.length / (2 * channels));
-  const k = 2 * Math.cos((2 * Math.PI * hz) / rate);
-  let s1 = 0;
-  let s2 = 0;
-  for (let i = 0; i < n; i++) {
-    const s0 = dv.getInt16(i * 2 * channels, true) + k * s1 - s2;
-    s2 = s1;
-    s1 = s0;
-  }
-  return (s1 * s1 + s2 * s2 - k * s1 * s2) / (n * n);
-}
 const concat = (parts: Uint8Array[]): Uint8Array => new Uint8Array(Buffer.concat(parts));
 function encodeTone(hz: number, frames: number, amp = 8000): Uint8Array[] {
   const c = new OpusCodec();
@@ -133,7 +110,7 @@ describe('listen(): utterances on one clock, formats, bounds, the mixed recordin
     expect(pcm.length / 2).toBeGreaterThan(15_000);
     expect(pcm.length / 2).toBeLessThanOrEqual(16_000);
     const tail = pcm.subarray(pcm.length - 16000);
-    expect(power(tail, 440, 16000, 1)).toBeGreaterThan(50 * power(tail, 1000, 16000, 1));
+    expect(power(tail, 440, { sampleRate: 16000, channels: 1 })).toBeGreaterThan(50 * power(tail, 1000, { sampleRate: 16000, channels: 1 }));
   });
 
   it('memory is bounded: users beyond maxUsers and chunks a slow consumer does not take are dropped and counted', async () => {

@@ -5,17 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { applyVolume, createFfmpegResource, createOggOpusFileResource, muxOggOpus, OpusCodec, PCM_FRAME_BYTES, UserRecorder, demuxOggOpus, wavFile, type AudioResource } from '../src/index.js';
+import { power, sine, toneFrame } from '@voicewire/testkit';
 
-const tone = (n: number): Uint8Array => {
-  const pcm = new Uint8Array(PCM_FRAME_BYTES);
-  const dv = new DataView(pcm.buffer);
-  for (let i = 0; i < 960; i++) {
-    const v = Math.round(Math.sin(((n * 960 + i) * 2 * Math.PI * 440) / 48000) * 8000);
-    dv.setInt16(i * 4, v, true);
-    dv.setInt16(i * 4 + 2, v, true);
-  }
-  return pcm;
-};
+const tone = (n: number): Uint8Array => toneFrame(440, n);
 
 async function readAll(r: AudioResource): Promise<Uint8Array[]> {
   const out: Uint8Array[] = [];
@@ -75,21 +67,6 @@ describe('PCM and Opus (@discordjs/opus)', () => {
 // The real ffmpeg, from the npm registry (@ffmpeg-installer/ffmpeg ships the binary inside the package).
 const FFMPEG = (createRequire(import.meta.url)('@ffmpeg-installer/ffmpeg') as { path: string }).path;
 
-/** Power of one frequency in the left channel (Goertzel), normalised by the number of samples. */
-function power(pcm: Uint8Array, hz: number): number {
-  const dv = new DataView(pcm.buffer, pcm.byteOffset, pcm.byteLength);
-  const n = pcm.length / 4;
-  const k = 2 * Math.cos((2 * Math.PI * hz) / 48000);
-  let s1 = 0;
-  let s2 = 0;
-  for (let i = 0; i < n; i++) {
-    const s0 = dv.getInt16(i * 4, true) + k * s1 - s2;
-    s2 = s1;
-    s1 = s0;
-  }
-  return (s1 * s1 + s2 * s2 - k * s1 * s2) / (n * n);
-}
-
 /** Decodes frames and returns the PCM of frames [from, to). */
 function decoded(frames: readonly Uint8Array[], from: number, to: number): Uint8Array {
   const dec = new OpusCodec();
@@ -97,18 +74,6 @@ function decoded(frames: readonly Uint8Array[], from: number, to: number): Uint8
   dec.close();
   return new Uint8Array(Buffer.concat(parts));
 }
-
-const sine = (hz: number, seconds: number, amp = 8000): Uint8Array => {
-  const samples = Math.round(seconds * 48000);
-  const pcm = new Uint8Array(samples * 4);
-  const dv = new DataView(pcm.buffer);
-  for (let i = 0; i < samples; i++) {
-    const v = Math.round(Math.sin((i * 2 * Math.PI * hz) / 48000) * amp);
-    dv.setInt16(i * 4, v, true);
-    dv.setInt16(i * 4 + 2, v, true);
-  }
-  return pcm;
-};
 
 describe('ffmpeg source, with the real ffmpeg (@ffmpeg-installer/ffmpeg)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'voicewire-ffmpeg-'));

@@ -1,45 +1,13 @@
 // Audio checks that run unchanged on Node, Bun and Deno (no vitest): the Opus codec the runtime gets (native
 // where @discordjs/opus loads, WebAssembly elsewhere), a tone through encode/decode, Ogg Opus mux → demux, and a
-// PCM resource through the codec. Used by the Bun suite and by `deno run` (see runDeno at the bottom).
+// PCM resource through the codec. Used by the Bun suite and by `deno run` (the block at the bottom).
+import { assert as check, power, runCases, toneFrame as tone, type TestCase } from '@voicewire/testkit';
 import { createPcmResource, demuxOggOpus, describeOpus, muxOggOpus, OpusCodec, PCM_FRAME_BYTES, type OpusBackendName } from '../src/index.js';
 
-export interface AudioCase {
-  name: string;
-  run: () => void | Promise<void>;
-}
 
-function check(ok: unknown, what: string): asserts ok {
-  if (!ok) throw new Error(`expected ${what}`);
-}
-
-export const tone = (hz: number, n: number, amp = 8000): Uint8Array => {
-  const pcm = new Uint8Array(PCM_FRAME_BYTES);
-  const dv = new DataView(pcm.buffer);
-  for (let i = 0; i < 960; i++) {
-    const v = Math.round(Math.sin(((n * 960 + i) * 2 * Math.PI * hz) / 48000) * amp);
-    dv.setInt16(i * 4, v, true);
-    dv.setInt16(i * 4 + 2, v, true);
-  }
-  return pcm;
-};
-
-/** Power of one frequency in the left channel (Goertzel), normalised by the number of samples. */
-export function power(pcm: Uint8Array, hz: number): number {
-  const dv = new DataView(pcm.buffer, pcm.byteOffset, pcm.byteLength);
-  const n = pcm.length / 4;
-  const k = 2 * Math.cos((2 * Math.PI * hz) / 48000);
-  let s1 = 0;
-  let s2 = 0;
-  for (let i = 0; i < n; i++) {
-    const s0 = dv.getInt16(i * 4, true) + k * s1 - s2;
-    s2 = s1;
-    s1 = s0;
-  }
-  return (s1 * s1 + s2 * s2 - k * s1 * s2) / (n * n);
-}
 
 /** `expected` is the backend this runtime must pick by default ('wasm' on Bun and Deno). */
-export function audioCases(runtime: string, expected: OpusBackendName): AudioCase[] {
+export function audioCases(runtime: string, expected: OpusBackendName): TestCase[] {
   return [
     {
       name: `${runtime}: importing @voicewire/audio works and the default Opus codec is ${expected}`,
@@ -96,28 +64,10 @@ export function audioCases(runtime: string, expected: OpusBackendName): AudioCas
   ];
 }
 
-/** Runs the cases and prints the `RESULT {json}` line scripts/test-runtimes.mjs reads. */
-export async function runAudioCases(title: string, cases: AudioCase[]): Promise<{ passed: number; failed: number }> {
-  let passed = 0;
-  let failed = 0;
-  for (const c of cases) {
-    try {
-      await c.run();
-      passed++;
-      console.log(`  ✓ ${c.name}`);
-    } catch (e) {
-      failed++;
-      console.log(`  ✗ ${c.name}\n      ${e instanceof Error ? e.message : String(e)}`);
-    }
-  }
-  console.log(`${title}: ${passed} passed, ${failed} failed`);
-  return { passed, failed };
-}
-
 // Deno: `deno run -A --unstable-sloppy-imports --node-modules-dir=manual test/portable-audio.ts` from packages/audio.
 const deno = (globalThis as { Deno?: { version: { deno: string }; exit(code: number): never; mainModule?: string } }).Deno;
 if (deno && deno.mainModule === import.meta.url) {
-  const r = await runAudioCases(`audio on Deno ${deno.version.deno}`, audioCases('deno', 'wasm'));
-  console.log(`RESULT ${JSON.stringify({ suite: 'audio-deno', runtime: `Deno ${deno.version.deno}`, ...r })}`);
+  const r = await runCases(`audio on Deno ${deno.version.deno}`, audioCases('deno', 'wasm'));
+  console.log(`RESULT ${JSON.stringify({ suite: 'audio-deno', runtime: `Deno ${deno.version.deno}`, passed: r.passed, failed: r.failed })}`);
   deno.exit(r.failed === 0 ? 0 : 1);
 }

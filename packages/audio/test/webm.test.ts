@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AudioError, demuxOggOpus, demuxWebmOpus, OpusCodec, WebmOpusDemuxer } from '../src/index.js';
+import { power } from '@voicewire/testkit';
 
 const FFMPEG = (createRequire(import.meta.url)('@ffmpeg-installer/ffmpeg') as { path: string }).path;
 const dir = mkdtempSync(join(tmpdir(), 'voicewire-webm-'));
@@ -35,20 +36,6 @@ function demuxAll(bytes: Uint8Array, chunk = bytes.length): Uint8Array[] {
   for (let i = 0; i < bytes.length; i += chunk) out.push(...d.push(bytes.subarray(i, i + chunk)));
   d.end();
   return out;
-}
-
-function power(pcm: Uint8Array, hz: number): number {
-  const dv = new DataView(pcm.buffer, pcm.byteOffset, pcm.byteLength);
-  const n = pcm.length / 4;
-  const k = 2 * Math.cos((2 * Math.PI * hz) / 48000);
-  let s1 = 0;
-  let s2 = 0;
-  for (let i = 0; i < n; i++) {
-    const s0 = dv.getInt16(i * 4, true) + k * s1 - s2;
-    s2 = s1;
-    s1 = s0;
-  }
-  return (s1 * s1 + s2 * s2 - k * s1 * s2) / (n * n);
 }
 
 const indexOfId = (b: Uint8Array, id: number[]): number => b.findIndex((_, i) => id.every((x, j) => b[i + j] === x));

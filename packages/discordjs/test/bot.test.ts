@@ -27,6 +27,7 @@ import {
   type VoiceConnection,
   type VoiceConnectionState,
 } from '@discordjs/voice';
+import { power, sine } from '@voicewire/testkit';
 import { startVoiceServer, type VoiceServer } from '@voicewire/voice-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -42,16 +43,6 @@ const LISTENER = '158049329150427136';
 
 // ───────────── audio fixtures, made by ffmpeg ─────────────
 const dir = mkdtempSync(join(tmpdir(), 'voicewire-bot-'));
-function pcmTone(hz: number, seconds: number, amp = 8000): Buffer {
-  const n = Math.round(seconds * 48000);
-  const b = Buffer.alloc(n * 4);
-  for (let i = 0; i < n; i++) {
-    const v = Math.round(Math.sin((i * 2 * Math.PI * hz) / 48000) * amp);
-    b.writeInt16LE(v, i * 4);
-    b.writeInt16LE(v, i * 4 + 2);
-  }
-  return b;
-}
 function ffmpegFile(hz: number, seconds: number, name: string, codec: string[]): string {
   const out = join(dir, name);
   const r = spawnSync(FFMPEG, ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `sine=frequency=${hz}:duration=${seconds}:sample_rate=48000`, '-ac', '2', ...codec, out]);
@@ -71,18 +62,6 @@ const files = {
 
 // ───────────── checking what the listener heard ─────────────
 const decoder = new OpusEncoder(48000, 2);
-function power(pcm: Buffer, hz: number): number {
-  const n = pcm.length / 4;
-  const k = 2 * Math.cos((2 * Math.PI * hz) / 48000);
-  let s1 = 0;
-  let s2 = 0;
-  for (let i = 0; i < n; i++) {
-    const s0 = pcm.readInt16LE(i * 4) + k * s1 - s2;
-    s2 = s1;
-    s1 = s0;
-  }
-  return (s1 * s1 + s2 * s2 - k * s1 * s2) / (n * n);
-}
 const audible = (packets: Buffer[]): Buffer[] => packets.filter((p) => p.length > 3); // not the 3-byte silence frame
 const decode = (packets: Buffer[]): Buffer => Buffer.concat(audible(packets).map((p) => decoder.decode(p)));
 function dominant(packets: Buffer[], candidates = [440, 550, 660, 880, 1000]): number {
@@ -156,7 +135,7 @@ describe('a bot joins, plays, listens and reconnects (emulator, wss, DAVE)', () 
   const cases: { name: string; hz: number; make: () => AudioResource | Promise<AudioResource> }[] = [
     { name: 'a file path (MP3) through ffmpeg', hz: 1000, make: () => createAudioResource(files.mp3) },
     { name: 'StreamType.Arbitrary from a Readable (WAV)', hz: 440, make: () => createAudioResource(createReadStream(files.wav), { inputType: StreamType.Arbitrary }) },
-    { name: 'StreamType.Raw (48 kHz stereo s16le PCM)', hz: 660, make: () => createAudioResource(Readable.from([pcmTone(660, 0.6)]), { inputType: StreamType.Raw }) },
+    { name: 'StreamType.Raw (48 kHz stereo s16le PCM)', hz: 660, make: () => createAudioResource(Readable.from([Buffer.from(sine(660, 0.6))]), { inputType: StreamType.Raw }) },
     { name: 'StreamType.OggOpus', hz: 440, make: () => createAudioResource(createReadStream(files.ogg440), { inputType: StreamType.OggOpus }) },
     { name: 'StreamType.WebmOpus', hz: 880, make: () => createAudioResource(createReadStream(files.webm), { inputType: StreamType.WebmOpus }) },
     {
@@ -164,7 +143,7 @@ describe('a bot joins, plays, listens and reconnects (emulator, wss, DAVE)', () 
       hz: 550,
       make: () => {
         const enc = new OpusEncoder(48000, 2);
-        const pcm = pcmTone(550, 0.6);
+        const pcm = Buffer.from(sine(550, 0.6));
         const packets: Buffer[] = [];
         for (let o = 0; o + 3840 <= pcm.length; o += 3840) packets.push(enc.encode(pcm.subarray(o, o + 3840)));
         return createAudioResource(Readable.from(packets, { objectMode: true }), { inputType: StreamType.Opus });

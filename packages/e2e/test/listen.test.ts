@@ -6,41 +6,19 @@ import { describe, expect, it } from 'vitest';
 import { AudioPlayer, createFramesResource, listen, Mixer, OpusCodec, PCM_FRAME_BYTES, type UtteranceChunk, type UtteranceInfo } from '@voicewire/audio';
 import { until } from './e2e-helpers.js';
 import { emulatorPerTest } from './emulator-per-test.js';
+import { power, toneFrame as tone } from '@voicewire/testkit';
 
 const A = '104694319306248192';
 const B = '158049329150427136';
 const L = '172150183260323840';
 const emu = emulatorPerTest();
 
-const tone = (hz: number, n: number, amp = 7000): Uint8Array => {
-  const pcm = new Uint8Array(PCM_FRAME_BYTES);
-  const dv = new DataView(pcm.buffer);
-  for (let i = 0; i < 960; i++) {
-    const v = Math.round(Math.sin(((n * 960 + i) * 2 * Math.PI * hz) / 48000) * amp);
-    dv.setInt16(i * 4, v, true);
-    dv.setInt16(i * 4 + 2, v, true);
-  }
-  return pcm;
-};
 const encode = (hz: number, frames: number): Uint8Array[] => {
   const c = new OpusCodec();
-  const out = Array.from({ length: frames }, (_, n) => c.encode(tone(hz, n)));
+  const out = Array.from({ length: frames }, (_, n) => c.encode(tone(hz, n, 7000)));
   c.close();
   return out;
 };
-function power(pcm: Uint8Array, hz: number): number {
-  const dv = new DataView(pcm.buffer, pcm.byteOffset, pcm.byteLength);
-  const n = Math.floor(pcm.length / 4);
-  const k = 2 * Math.cos((2 * Math.PI * hz) / 48000);
-  let s1 = 0;
-  let s2 = 0;
-  for (let i = 0; i < n; i++) {
-    const s0 = dv.getInt16(i * 4, true) + k * s1 - s2;
-    s2 = s1;
-    s1 = s0;
-  }
-  return (s1 * s1 + s2 * s2 - k * s1 * s2) / (n * n);
-}
 const concat = (parts: Uint8Array[]): Uint8Array => new Uint8Array(Buffer.concat(parts));
 
 /** Joins the speaker and a listening bot, and starts a listener that collects every chunk. */
