@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 /** A tiny benchmark harness: warm up, then the median of several timed batches, in ns per operation. */
 export interface BenchResult {
   readonly name: string;
@@ -78,4 +79,33 @@ export function table(title: string, rows: { name: string; ns: number; ratio?: s
   const lines = [`### ${title}`, '', '| path | ns/packet | packets/s (1 core) | ratio |', '|---|---:|---:|---:|'];
   for (const r of rows) lines.push(`| ${r.name} | ${r.ns.toFixed(0)} | ${Math.round(1e9 / r.ns).toLocaleString('en-US')} | ${r.ratio ?? ''} |`);
   return lines.join('\n');
+}
+
+/**
+ * The next IPC message of `type` from a benchmark child process; rejects after `timeoutMs`, or when the process
+ * exits first (a crashed child never leaves the bench waiting).
+ */
+export function nextMessage<T>(p: ChildProcess, type: string, timeoutMs = 300_000): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      p.off('message', on);
+      p.off('exit', onExit);
+    };
+    const timer = setTimeout(() => {
+      done();
+      reject(new Error(`timed out waiting for ${type}`));
+    }, timeoutMs);
+    const on = (m: { type: string }): void => {
+      if (m.type !== type) return;
+      done();
+      resolve(m as T);
+    };
+    const onExit = (code: number | null): void => {
+      done();
+      reject(new Error(`${type}: the process exited (${code})`));
+    };
+    p.on('message', on);
+    p.once('exit', onExit);
+  });
 }

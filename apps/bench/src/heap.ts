@@ -9,6 +9,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateLocalCertificate } from '@voicewire/voice-server';
+import { nextMessage } from './harness.js';
 
 const here = new URL('.', import.meta.url).pathname;
 const root = join(here, '..', '..', '..');
@@ -20,29 +21,18 @@ writeFileSync(caFile, cert.cert);
 const env = { ...process.env, BENCH_CA_FILE: caFile, NODE_EXTRA_CA_CERTS: caFile, NODE_OPTIONS: '--expose-gc' };
 const child = (script: string, args: string[], extra: Record<string, string> = {}): ChildProcess =>
   spawn(join(root, 'node_modules', '.bin', 'tsx'), [join(here, script), ...args], { cwd: root, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...env, ...extra } });
-const next = <T>(p: ChildProcess, type: string, ms = 300_000): Promise<T> =>
-  new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`timed out waiting for ${type}`)), ms);
-    p.on('message', (m: { type: string }) => {
-      if (m.type === type) {
-        clearTimeout(t);
-        resolve(m as T);
-      }
-    });
-  });
-
 const emulator = child('emulator-process.ts', [], { BENCH_CERT: JSON.stringify(cert), BENCH_DAVE: '1' });
-const { gatewayUrl } = await next<{ gatewayUrl: string }>(emulator, 'ready');
+const { gatewayUrl } = await nextMessage<{ gatewayUrl: string }>(emulator, 'ready');
 const peers = child('perf-peers.ts', [String(N)], { BENCH_GATEWAY_URL: gatewayUrl });
-await next(peers, 'joined');
+await nextMessage(peers, 'joined');
 const results: Record<string, { name: string; bytes: number; count: number }[]> = {};
 for (const lib of ['voicewire', 'djs']) {
   const c = child('perf-heap-client.ts', [lib, String(N)], { BENCH_GATEWAY_URL: gatewayUrl });
-  results[lib] = (await next<{ top: { name: string; bytes: number; count: number }[] }>(c, 'heap')).top;
+  results[lib] = (await nextMessage<{ top: { name: string; bytes: number; count: number }[] }>(c, 'heap')).top;
   c.kill('SIGKILL');
 }
 peers.send({ type: 'stop' });
-await next(peers, 'stopped').catch(() => peers.kill('SIGKILL'));
+await nextMessage(peers, 'stopped').catch(() => peers.kill('SIGKILL'));
 emulator.send({ type: 'stop' });
 
 const lines = [`## JS heap per idle connection, by constructor (N = ${N}, DAVE on, heap snapshot after − before the joins, ÷ N)`, ''];

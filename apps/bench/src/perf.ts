@@ -20,6 +20,7 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { muxOggOpus, OpusCodec, PCM_FRAME_BYTES } from '@voicewire/audio';
 import { generateLocalCertificate } from '@voicewire/voice-server';
+import { nextMessage } from './harness.js';
 
 const here = new URL('.', import.meta.url).pathname;
 const root = join(here, '..', '..', '..');
@@ -70,32 +71,16 @@ function child(runtime: string, script: string, args: string[], env: Record<stri
   const extra = runtime === 'bun' ? [] : nodeArgs.length ? ['--import', 'tsx', ...nodeArgs] : [];
   return spawn(cmd, [...extra, join(here, script), ...args], { cwd: root, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, BENCH_CA_FILE: caFile, NODE_EXTRA_CA_CERTS: caFile, NODE_OPTIONS: '--expose-gc', ...env } });
 }
-function next<T>(p: ChildProcess, type: string, timeoutMs: number): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${type}`)), timeoutMs);
-    const on = (m: { type: string }): void => {
-      if (m.type !== type) return;
-      clearTimeout(timer);
-      p.off('message', on);
-      resolve(m as T);
-    };
-    p.on('message', on);
-    p.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`${type}: the process exited (${code})`));
-    });
-  });
-}
 const ask = async <T>(p: ChildProcess, m: object, type: string, timeoutMs = 60_000): Promise<T> => {
-  const r = next<T>(p, type, timeoutMs);
+  const r = nextMessage<T>(p, type, timeoutMs);
   p.send(m);
   return r;
 };
 
 const emulator = child('node', 'emulator-process.ts', [], { BENCH_CERT: JSON.stringify(cert), BENCH_DAVE: '1' });
-const emu = await next<{ gatewayUrl: string; endpoint: string; udp: string }>(emulator, 'ready', 30_000);
+const emu = await nextMessage<{ gatewayUrl: string; endpoint: string; udp: string }>(emulator, 'ready', 30_000);
 const sink = child('node', 'perf-sink.ts', []);
-const { port: sinkPort } = await next<{ port: number }>(sink, 'ready', 30_000);
+const { port: sinkPort } = await nextMessage<{ port: number }>(sink, 'ready', 30_000);
 const env = { BENCH_GATEWAY_URL: emu.gatewayUrl };
 
 interface Mem { rss: number; heap: number; external: number; arrayBuffers: number }
@@ -128,7 +113,7 @@ async function runFloor(n: number, runtime: string): Promise<void> {
   await ask(sink, { type: 'reset' }, 'reset-done');
   const f = child(runtime, 'perf-floor.ts', [String(n), String(seconds), String(sinkPort)]);
   try {
-    const r = await next<{ cpuPercent: number; usPerPacket: number; packets: number }>(f, 'floor', (seconds + 120) * 1000);
+    const r = await nextMessage<{ cpuPercent: number; usPerPacket: number; packets: number }>(f, 'floor', (seconds + 120) * 1000);
     const s = await ask<{ packets: number; cpuPercent: number }>(sink, { type: 'stats' }, 'stats');
     floors[`${runtime}:${n}`] = { cpu: r.cpuPercent, usPerPacket: r.usPerPacket, sinkCpu: s.cpuPercent, lost: Math.max(0, n * 50 * (seconds + 1) - s.packets) };
     console.log(`[perf] floor ${runtime} N=${n}: ${r.cpuPercent.toFixed(1)} % CPU, ${r.usPerPacket.toFixed(2)} µs/packet (sink ${s.cpuPercent.toFixed(1)} %)`);
@@ -141,7 +126,7 @@ async function runFloor(n: number, runtime: string): Promise<void> {
 async function runMemFloor(n: number, runtime: string): Promise<void> {
   const p = child(runtime, 'perf-memfloor.ts', [String(n), emu.endpoint, emu.udp.split(':')[1] as string]);
   try {
-    memFloors[`${runtime}:${n}`] = (await next<{ perConnection: Mem }>(p, 'memfloor', 120_000)).perConnection;
+    memFloors[`${runtime}:${n}`] = (await nextMessage<{ perConnection: Mem }>(p, 'memfloor', 120_000)).perConnection;
   } catch (e) {
     console.error(`[perf] memory floor ${runtime} failed: ${(e as Error).message}`);
     p.kill('SIGKILL');
@@ -157,21 +142,21 @@ async function runClient(n: number, scenario: string, lib: string, runtime: stri
   const c = child(runtime, 'perf-client.ts', [lib, scenario, String(n), String(seconds), format], { ...env, BENCH_MEDIA: media }, prof);
   const row: Row = { n, scenario: format ? `${scenario} (${format})` : scenario, lib, runtime, cpu: NaN, usPerPacket: NaN, ratio: NaN, p50: NaN, p99: NaN, max: NaN, lost: NaN, expected: NaN, emuCpu: NaN };
   try {
-    const joined = await next<{ joinMs: number; daveFormed?: number }>(c, 'joined', 600_000);
+    const joined = await nextMessage<{ joinMs: number; daveFormed?: number }>(c, 'joined', 600_000);
     row.joinS = joined.joinMs / 1000;
     if (joined.daveFormed !== undefined && joined.daveFormed < n) console.log(`[perf]   only ${joined.daveFormed}/${n} DAVE groups formed`);
-    row.idle = (await next<{ perConnection: Mem }>(c, 'idle', 60_000)).perConnection;
+    row.idle = (await nextMessage<{ perConnection: Mem }>(c, 'idle', 60_000)).perConnection;
     await ask(emulator, { type: 'reset' }, 'reset-done');
     c.send({ type: 'go' });
     await new Promise((r) => setTimeout(r, 2_000));
     await ask(emulator, { type: 'cpu-start' }, 'cpu-started');
-    const sent = await next<{ mainThreadPercent: number; cpuPercent: number; cpuMsPerPacket: number; late: { p50: number; p99: number; max: number; packets: number }; rssPerConnection: number }>(c, 'sent', (seconds + 60) * 1000);
+    const sent = await nextMessage<{ mainThreadPercent: number; cpuPercent: number; cpuMsPerPacket: number; late: { p50: number; p99: number; max: number; packets: number }; rssPerConnection: number }>(c, 'sent', (seconds + 60) * 1000);
     const ecpu = await ask<{ cpuPercent: number }>(emulator, { type: 'cpu' }, 'cpu');
     await new Promise((r) => setTimeout(r, 300));
     const st = (await ask<{ stats: { lost: number; expected: number } }>(emulator, { type: 'stats' }, 'stats')).stats;
     Object.assign(row, { mainThread: sent.mainThreadPercent, cpu: sent.cpuPercent, usPerPacket: sent.cpuMsPerPacket * 1000, p50: sent.late.p50, p99: sent.late.p99, max: sent.late.max, lost: st.lost, expected: st.expected, emuCpu: ecpu.cpuPercent, rssSending: sent.rssPerConnection });
     c.send({ type: 'finish' });
-    await next(c, 'done', 120_000).catch(() => c.kill('SIGKILL'));
+    await nextMessage(c, 'done', 120_000).catch(() => c.kill('SIGKILL'));
   } catch (e) {
     row.error = (e as Error).message;
     c.kill('SIGKILL');
@@ -187,7 +172,7 @@ for (const n of sizes) {
   for (const rt of runtimes) await runMemFloor(n, rt);
   const peers = child('node', 'perf-peers.ts', [String(n)], env);
   try {
-    await next(peers, 'joined', 600_000);
+    await nextMessage(peers, 'joined', 600_000);
   } catch (e) {
     console.error(`[perf] peers failed: ${(e as Error).message}`);
     peers.kill('SIGKILL');

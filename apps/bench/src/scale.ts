@@ -11,6 +11,7 @@ import { mkdirSync, mkdtempSync, writeFileSync, existsSync } from 'node:fs';
 import { cpus, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateLocalCertificate } from '@voicewire/voice-server';
+import { nextMessage } from './harness.js';
 
 const here = new URL('.', import.meta.url).pathname;
 const tsx = join(here, '..', '..', '..', 'node_modules', '.bin', 'tsx');
@@ -26,23 +27,11 @@ writeFileSync(caFile, cert.cert);
 function child(script: string, args: string[], env: Record<string, string>): ChildProcess {
   return spawn(tsx, [join(here, script), ...args], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, ...env } });
 }
-function next<T>(p: ChildProcess, type: string, timeoutMs: number): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${type}`)), timeoutMs);
-    const on = (m: { type: string }): void => {
-      if (m.type !== type) return;
-      clearTimeout(timer);
-      p.off('message', on);
-      resolve(m as T);
-    };
-    p.on('message', on);
-  });
-}
 
 const emulator = child('emulator-process.ts', [], { BENCH_CERT: JSON.stringify(cert) });
-const { gatewayUrl } = await next<{ gatewayUrl: string }>(emulator, 'ready', 30_000);
+const { gatewayUrl } = await nextMessage<{ gatewayUrl: string }>(emulator, 'ready', 30_000);
 const emu = async <T>(m: object, type: string): Promise<T> => {
-  const p = next<T>(emulator, type, 60_000);
+  const p = nextMessage<T>(emulator, type, 60_000);
   emulator.send(m);
   return p;
 };
@@ -57,12 +46,12 @@ for (const impl of impls) {
   await emu({ type: 'reset' }, 'reset-done');
   const c = child('scale-client.ts', [impl, '20', '0', 'latency'], env);
   try {
-    const l = await next<{ ssrcs: number[]; joinStarted: number[] }>(c, 'latency', 120_000);
+    const l = await nextMessage<{ ssrcs: number[]; joinStarted: number[] }>(c, 'latency', 120_000);
     await new Promise((r) => setTimeout(r, 300));
     const s = await emu<{ stats: Stats }>({ type: 'stats', ssrcs: l.ssrcs }, 'stats');
     latency[impl] = l.ssrcs.map((ssrc, i) => (s.stats.first[ssrc] ?? NaN) - (l.joinStarted[i] as number)).filter((x) => Number.isFinite(x));
     c.send({ type: 'finish' });
-    await next(c, 'done', 30_000);
+    await nextMessage(c, 'done', 30_000);
   } catch (e) {
     console.error(`[scale] ${impl} join latency failed: ${(e as Error).message}`);
     c.kill('SIGKILL');
@@ -75,13 +64,13 @@ for (const n of sizes) {
     console.log(`[scale] ${impl}: ${n} connections…`);
     const c = child('scale-client.ts', [impl, String(n), String(seconds)], env);
     try {
-      const joined = await next<{ joinAllMs: number; idleBytesPerConnection: number; ssrcs: number[] }>(c, 'joined', 300_000);
+      const joined = await nextMessage<{ joinAllMs: number; idleBytesPerConnection: number; ssrcs: number[] }>(c, 'joined', 300_000);
       c.send({ type: 'go' });
-      const sent = await next<{ cpuPercent: number; rssPerConnection: number }>(c, 'sent', (seconds + 60) * 1000);
+      const sent = await nextMessage<{ cpuPercent: number; rssPerConnection: number }>(c, 'sent', (seconds + 60) * 1000);
       await new Promise((r) => setTimeout(r, 300));
       const s = (await emu<{ stats: Stats }>({ type: 'stats', ssrcs: joined.ssrcs }, 'stats')).stats;
       c.send({ type: 'finish' });
-      await next(c, 'done', 60_000).catch(() => c.kill('SIGKILL'));
+      await nextMessage(c, 'done', 60_000).catch(() => c.kill('SIGKILL'));
       rows.push({ impl, n, joinAllMs: joined.joinAllMs, idleKiB: joined.idleBytesPerConnection / 1024, cpu: sent.cpuPercent, rssKiB: sent.rssPerConnection / 1024, p50: s.p50, p99: s.p99, max: s.max, lost: s.lost, expected: s.expected });
     } catch (e) {
       c.kill('SIGKILL');

@@ -16,10 +16,11 @@
  * (the oldest are dropped and counted).
  */
 import { EventEmitter } from 'node:events';
+import { isSilenceFrame } from '@voicewire/voice-protocol';
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { AudioError } from './errors.js';
 import { OggOpusMuxer } from './ogg-mux.js';
-import { OpusCodec, PCM_FRAME_BYTES } from './pcm.js';
+import { OpusCodec, PCM_FRAME_BYTES, wavHeader } from './pcm.js';
 
 /** What the listener needs of a connection (a @voicewire/voice VoiceConnection fits). */
 export interface AudioSource {
@@ -84,8 +85,15 @@ export interface ListenerStats {
   corrupt: number;
 }
 
-const SILENCE = (f: Uint8Array): boolean => f.length === 3 && f[0] === 0xf8 && f[1] === 0xff && f[2] === 0xfe;
 const FRAME = 960;
+
+/** Exactly one 20 ms frame: libopus may return more (PLC gives up to 120 ms) or, for odd packets, less. */
+function oneFrame(pcm: Uint8Array): Uint8Array {
+  if (pcm.length === PCM_FRAME_BYTES) return pcm;
+  const out = new Uint8Array(PCM_FRAME_BYTES);
+  out.set(pcm.subarray(0, PCM_FRAME_BYTES));
+  return out;
+}
 
 /** One user's decoder: orders by RTP timestamp, conceals short gaps, drops late packets. Synchronous and pure of I/O. */
 export class UserDecoder {
@@ -94,9 +102,12 @@ export class UserDecoder {
   /** Cumulative RTP position (samples) of lastTs relative to the anchor, wrap-free. */
   private position = 0;
   private anchorMs = 0;
-  readonly stats = { frames: 0, concealed: 0, late: 0, gaps: 0, corrupt: 0 };
+  /** Counters; a listener passes its own object so that every user's decoder counts into it. */
+  readonly stats: { frames: number; concealed: number; late: number; gaps: number; corrupt: number };
 
-  constructor(private readonly maxConcealFrames: number) {}
+  constructor(private readonly maxConcealFrames: number, stats?: UserDecoder['stats']) {
+    this.stats = stats ?? { frames: 0, concealed: 0, late: 0, gaps: 0, corrupt: 0 };
+  }
 
   /**
    * Decodes one packet that arrived at `arrivalMs`; returns the 48 kHz stereo frames it yields (concealed ones
@@ -146,7 +157,7 @@ export class UserDecoder {
   }
 
   private decodeInto(out: { pcm: Uint8Array; timeMs: number; concealed: boolean; gapBefore: boolean }[], opus: Uint8Array, gapBefore: boolean): { pcm: Uint8Array; timeMs: number; concealed: boolean; gapBefore: boolean }[] {
-    if (SILENCE(opus)) return out;
+    if (isSilenceFrame(opus)) return out;
     const codec = (this.codec ??= new OpusCodec());
     let pcm: Uint8Array;
     try {
@@ -155,9 +166,8 @@ export class UserDecoder {
       this.stats.corrupt++;
       return out;
     }
-    if (pcm.length !== PCM_FRAME_BYTES) pcm = pcm.length > PCM_FRAME_BYTES ? pcm.subarray(0, PCM_FRAME_BYTES) : Uint8Array.from({ length: PCM_FRAME_BYTES }, (_, i) => pcm[i] ?? 0);
     this.stats.frames++;
-    out.push({ pcm, timeMs: this.anchorMs + this.position / 48, concealed: false, gapBefore });
+    out.push({ pcm: oneFrame(pcm), timeMs: this.anchorMs + this.position / 48, concealed: false, gapBefore });
     return out;
   }
 
@@ -171,7 +181,7 @@ export class UserDecoder {
       return null;
     }
     this.stats.concealed++;
-    return pcm.length >= PCM_FRAME_BYTES ? pcm.slice(0, PCM_FRAME_BYTES) : Uint8Array.from({ length: PCM_FRAME_BYTES }, (_, i) => pcm[i] ?? 0);
+    return oneFrame(pcm);
   }
 
   close(): void {
@@ -301,28 +311,6 @@ class MixWriter {
   }
 }
 
-function wavHeader(dataBytes: number): Uint8Array {
-  const h = new Uint8Array(44);
-  const dv = new DataView(h.buffer);
-  const tag = (o: number, t: string): void => {
-    for (let i = 0; i < 4; i++) h[o + i] = t.charCodeAt(i);
-  };
-  tag(0, 'RIFF');
-  dv.setUint32(4, 36 + dataBytes, true);
-  tag(8, 'WAVE');
-  tag(12, 'fmt ');
-  dv.setUint32(16, 16, true);
-  dv.setUint16(20, 1, true);
-  dv.setUint16(22, 2, true);
-  dv.setUint32(24, 48000, true);
-  dv.setUint32(28, 48000 * 4, true);
-  dv.setUint16(32, 4, true);
-  dv.setUint16(34, 16, true);
-  tag(36, 'data');
-  dv.setUint32(40, dataBytes, true);
-  return h;
-}
-
 export class CallListener extends EventEmitter<{
   utteranceStart: [info: { userId: string; utterance: number; startMs: number }];
   utteranceEnd: [info: UtteranceInfo];
@@ -363,18 +351,11 @@ export class CallListener extends EventEmitter<{
         this.stats.droppedUsers++;
         return;
       }
-      u = { decoder: new UserDecoder(Math.floor(this.o.maxConcealMs / 20)), converter: new Converter(this.rate, this.channels), chain: Promise.resolve(), utterance: 0, active: null };
+      u = { decoder: new UserDecoder(Math.floor(this.o.maxConcealMs / 20), this.stats), converter: new Converter(this.rate, this.channels), chain: Promise.resolve(), utterance: 0, active: null };
       this.users.set(userId, u);
     }
     const user = u;
-    const before = { ...user.decoder.stats };
     const frames = user.decoder.push(timestamp, opus, arrivalMs);
-    const after = user.decoder.stats;
-    this.stats.frames += after.frames - before.frames;
-    this.stats.concealed += after.concealed - before.concealed;
-    this.stats.late += after.late - before.late;
-    this.stats.gaps += after.gaps - before.gaps;
-    this.stats.corrupt += after.corrupt - before.corrupt;
     for (const f of frames) {
       if (f.gapBefore || (user.active && f.timeMs - user.active.lastSpeechMs > this.o.hangoverMs)) this.endUtterance(userId, user);
       if (user.active && f.timeMs - user.active.startMs >= this.o.maxUtteranceMs) {

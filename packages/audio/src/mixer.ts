@@ -9,6 +9,7 @@
  *   mixer.add(createOggOpusFileResource('music.ogg'), { volume: 0.8 });
  *   mixer.add(createPcmResource(tts), { duck: 0.3 });        // music at 30 % while this plays
  */
+import { isSilenceFrame, OPUS_SILENCE_FRAME } from '@voicewire/voice-protocol';
 import { OpusCodec, PCM_FRAME_BYTES } from './pcm.js';
 import type { AudioResource } from './resource.js';
 
@@ -38,8 +39,6 @@ interface Track extends MixerTrack {
   finish: () => void;
 }
 
-const SILENCE = new Uint8Array([0xf8, 0xff, 0xfe]);
-const isSilence = (f: Uint8Array): boolean => f.length === 3 && f[0] === 0xf8 && f[1] === 0xff && f[2] === 0xfe;
 /** Ducking ramps over this many frames (100 ms). */
 const RAMP_FRAMES = 5;
 
@@ -119,11 +118,11 @@ export class Mixer implements AudioResource {
       for (const { t } of live) {
         let target = 1;
         for (const o of live) if (o.t !== t && o.t.duckOthers !== null) target = Math.min(target, o.t.duckOthers);
-        const step = (1 - Math.min(target, 1)) / RAMP_FRAMES || 1 / RAMP_FRAMES;
+        const step = 1 / RAMP_FRAMES;
         t.duckGain = t.duckGain > target ? Math.max(target, t.duckGain - step) : Math.min(target, t.duckGain + step);
       }
-      const audible = live.filter(({ frame }) => !isSilence(frame));
-      if (audible.length === 0) return SILENCE;
+      const audible = live.filter(({ frame }) => !isSilenceFrame(frame));
+      if (audible.length === 0) return OPUS_SILENCE_FRAME;
       if (audible.length === 1 && audible[0]!.t.volume === 1 && audible[0]!.t.duckGain === 1) {
         this.passthroughFrames++;
         return audible[0]!.frame;

@@ -267,12 +267,20 @@ export async function* pcmFrames(source: AsyncIterable<Uint8Array>): AsyncGenera
 /** A 44-byte RIFF/WAVE header followed by the PCM (48 kHz, stereo, 16-bit). */
 export function wavFile(pcm: Uint8Array): Uint8Array {
   const out = new Uint8Array(44 + pcm.length);
+  out.set(wavHeader(pcm.length), 0);
+  out.set(pcm, 44);
+  return out;
+}
+
+/** The 44-byte RIFF/WAVE header for `dataBytes` of 48 kHz stereo 16-bit PCM (streamed files rewrite it at the end). */
+export function wavHeader(dataBytes: number): Uint8Array {
+  const out = new Uint8Array(44);
   const dv = new DataView(out.buffer);
   const tag = (o: number, s: string): void => {
     for (let i = 0; i < 4; i++) out[o + i] = s.charCodeAt(i);
   };
   tag(0, 'RIFF');
-  dv.setUint32(4, 36 + pcm.length, true);
+  dv.setUint32(4, 36 + dataBytes, true);
   tag(8, 'WAVE');
   tag(12, 'fmt ');
   dv.setUint32(16, 16, true);
@@ -283,7 +291,6 @@ export function wavFile(pcm: Uint8Array): Uint8Array {
   dv.setUint16(32, CHANNELS * 2, true);
   dv.setUint16(34, 16, true);
   tag(36, 'data');
-  dv.setUint32(40, pcm.length, true);
-  out.set(pcm, 44);
+  dv.setUint32(40, dataBytes, true);
   return out;
 }

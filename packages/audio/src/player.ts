@@ -5,7 +5,7 @@
  * with a reason; the player carries on with the next one.
  */
 import { EventEmitter } from 'node:events';
-import { FramePacer } from '@voicewire/voice-protocol';
+import { FramePacer, isSilenceFrame } from '@voicewire/voice-protocol';
 import { AudioError } from './errors.js';
 import { applyVolume, OpusCodec, PCM_FRAME_BYTES } from './pcm.js';
 import type { AudioResource } from './resource.js';
@@ -21,8 +21,6 @@ export interface OpusSink {
   once?(event: 'destroyed', listener: () => void): unknown;
 }
 
-const SILENCE = [0xf8, 0xff, 0xfe];
-const isSilence = (f: Uint8Array): boolean => f.length === 3 && f[0] === SILENCE[0] && f[1] === SILENCE[1] && f[2] === SILENCE[2];
 
 export type TrackEndReason = 'finished' | 'stopped' | 'skipped' | 'error' | 'stalled';
 
@@ -428,7 +426,7 @@ export class AudioPlayer extends EventEmitter<{
 
   /** An Opus frame at the player's volume: decoded, scaled, encoded. Silence and undecodable frames pass as they are. */
   private scale(frame: Uint8Array): Uint8Array {
-    if (isSilence(frame)) return frame;
+    if (isSilenceFrame(frame)) return frame;
     this.transcoder ??= new OpusCodec();
     let pcm: Uint8Array;
     try {

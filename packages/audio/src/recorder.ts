@@ -4,7 +4,7 @@
  */
 import { concatBytes as concat, OPUS_SILENCE_FRAME } from '@voicewire/voice-protocol';
 import { OggOpusMuxer } from './ogg-mux.js';
-import { OpusCodec, PCM_FRAME_BYTES, wavFile } from './pcm.js';
+import { OpusCodec, PCM_FRAME_BYTES, wavFile, wavHeader } from './pcm.js';
 
 export interface RecordedFrame {
   readonly timestamp: number;
@@ -122,11 +122,7 @@ export async function recordToFile(frames: AsyncIterable<RecordedFrame>, oggPath
     await new Promise<void>((resolve, reject) => ogg.end((e?: Error | null) => (e ? reject(e) : resolve())));
     if (wav) {
       await wavChain;
-      const header = wavFile(new Uint8Array(0)).subarray(0, 44);
-      const dv = new DataView(header.buffer, header.byteOffset, 44);
-      dv.setUint32(4, 36 + wavBytes, true);
-      dv.setUint32(40, wavBytes, true);
-      await wav.write(header, 0, 44, 0);
+      await wav.write(wavHeader(wavBytes), 0, 44, 0);
       await wav.close();
     }
   }

@@ -2,6 +2,7 @@
  * The enums of @discordjs/voice 0.19, with the same names and the same values, so code that compares against
  * them or stores them keeps working.
  */
+import { OPUS_SILENCE_FRAME } from '@voicewire/voice-protocol';
 
 /** What a stream holds at one point of the pipeline. */
 export enum StreamType {
@@ -70,4 +71,4 @@ export enum EndBehaviorType {
 export const RTP_OPUS_PAYLOAD_TYPE = 120;
 
 /** One 20 ms Opus silence frame. */
-export const SILENCE_FRAME = Buffer.from([0xf8, 0xff, 0xfe]);
+export const SILENCE_FRAME = Buffer.from(OPUS_SILENCE_FRAME);

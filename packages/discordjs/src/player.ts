@@ -1,9 +1,10 @@
 /**
  * AudioPlayer with @discordjs/voice's states, events and behaviours (Idle, Buffering, Playing, Paused,
  * AutoPaused; noSubscriber and maxMissedFrames), driven by one 20 ms clock shared by every player of the
- * process (start + n × 20 ms, no drift), sending through voicewire connections.
+ * process (voicewire's FramePacer: start + n × 20 ms, no drift), sending through voicewire connections.
  */
 import { EventEmitter } from 'node:events';
+import { FramePacer } from '@voicewire/voice-protocol';
 import { AudioPlayerStatus, NoSubscriberBehavior, SILENCE_FRAME, VoiceConnectionStatus } from './enums.js';
 import type { AudioResource } from './resource.js';
 
@@ -77,20 +78,11 @@ export type AudioPlayerState = AudioPlayerBufferingState | AudioPlayerIdleState 
 const FRAME_MS = 20;
 const players = new Set<AudioPlayer>();
 let clockTimer: ReturnType<typeof setTimeout> | null = null;
-let clockStart = 0;
-let tickIndex = 0;
+// tick n at start + n × 20 ms; after a blocked event loop at most 5 ticks catch up, then the grid restarts
+const pacer = new FramePacer(FRAME_MS, 5);
 
 function scheduleTick(): void {
-  const now = performance.now();
-  tickIndex++;
-  let due = clockStart + tickIndex * FRAME_MS;
-  if (due < now - 5 * FRAME_MS) {
-    // far behind (the event loop was blocked): restart the grid instead of bursting
-    clockStart = now;
-    tickIndex = 0;
-    due = now;
-  }
-  clockTimer = setTimeout(runTick, Math.max(0, due - now));
+  clockTimer = setTimeout(runTick, pacer.next(performance.now()));
 }
 
 function runTick(): void {
@@ -108,9 +100,8 @@ function runTick(): void {
 function addToClock(p: AudioPlayer): void {
   players.add(p);
   if (clockTimer === null) {
-    clockStart = performance.now();
-    tickIndex = 0;
-    clockTimer = setTimeout(runTick, 0);
+    pacer.reset();
+    scheduleTick();
   }
 }
 
