@@ -61,7 +61,7 @@ export class AudioResource<Metadata = unknown> {
   metadata: Metadata;
   /** Present when created with `inlineVolume: true`. */
   readonly volume?: VolumeTransformer;
-  /** The Opus encoder, when this resource encodes (Raw input, or inline volume at a volume other than 1). */
+  /** The Opus encoder of a Raw (PCM) resource (`setBitrate`). */
   readonly encoder?: OpusCodec;
   audioPlayer?: AudioPlayer | undefined;
   /** Milliseconds of audio read from this resource. */
@@ -221,7 +221,6 @@ export function createAudioResource<Metadata = null>(input: string | Readable, o
           yield codec().encode(frame);
         }
       })();
-      codec(); // Raw always encodes: the encoder exists from the start, as `resource.encoder`
       break;
     }
     case StreamType.OggOpus:
