@@ -1,3 +1,3 @@
 import { defineConfig } from 'tsup';
 import { packageConfig } from '../../tsup.shared.ts';
-export default defineConfig(packageConfig());
+export default defineConfig(packageConfig(['src/index.ts', 'src/emulator.ts']));

@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { AudioError } from './errors.js';
-import { assertFile, createOggOpusResource, createPcmResource, type AudioResource } from './resource.js';
+import { assertFile, createOggOpusResource, createPcmResource, createSeekableResource, type AudioResource } from './resource.js';
 
 export interface FfmpegOptions {
   /** Path of the ffmpeg binary (default: `ffmpeg` on PATH). */
@@ -13,8 +13,10 @@ export interface FfmpegOptions {
   /** 'ogg' (default): ffmpeg encodes Opus; 'pcm': ffmpeg decodes to PCM and voicewire encodes (volume works). */
   readonly output?: 'ogg' | 'pcm';
   readonly volume?: number;
-  /** Extra input arguments placed before `-i` (e.g. ['-re'] or seeking). */
+  /** Extra input arguments placed before `-i` (e.g. ['-re']). Seek with `startAtMs` or `seek()`, not `-ss`. */
   readonly inputArgs?: readonly string[];
+  /** Start this far into the input (ms): ffmpeg seeks there (`-ss` before `-i`). */
+  readonly startAtMs?: number;
 }
 
 const live = new Set<ChildProcess>();
@@ -33,16 +35,26 @@ function trackChild(child: ChildProcess): void {
 /**
  * Anything ffmpeg reads, as a resource: a file path, a URL, or the bytes themselves as a Node `Readable` or any
  * async iterable of bytes (what yt-dlp, play-dl and fetch bodies give), piped into ffmpeg's stdin. A path that
- * is not a file throws E_FILE_NOT_FOUND at once.
+ * is not a file throws E_FILE_NOT_FOUND at once. A path or URL can seek (ffmpeg is started again with `-ss`);
+ * piped bytes can only start at `startAtMs`, since they cannot be read twice.
  */
 export function createFfmpegResource(input: string | AsyncIterable<Uint8Array>, options: FfmpegOptions & { title?: string } = {}): AudioResource {
+  const piped = typeof input !== 'string';
+  if (!piped && !/^[a-z][a-z0-9+.-]*:/i.test(input)) assertFile(input);
+  const title = options.title ?? (piped ? 'stream' : input);
+  if (piped) return spawnFfmpeg(input, title, options, options.startAtMs ?? 0);
+  return createSeekableResource(title, (startMs) => spawnFfmpeg(input, title, options, startMs), options.startAtMs ?? 0);
+}
+
+/** One ffmpeg run from `startMs` on. */
+function spawnFfmpeg(input: string | AsyncIterable<Uint8Array>, title: string, options: FfmpegOptions, startMs: number): AudioResource {
   const ffmpeg = options.ffmpegPath ?? 'ffmpeg';
   const output = options.output ?? 'ogg';
   const piped = typeof input !== 'string';
-  if (!piped && !/^[a-z][a-z0-9+.-]*:/i.test(input)) assertFile(input);
   const args = [
     '-hide_banner', '-loglevel', 'error', ...(piped ? [] : ['-nostdin']),
     ...(options.inputArgs ?? []),
+    ...(startMs > 0 ? ['-ss', (startMs / 1000).toFixed(3)] : []),
     '-i', piped ? 'pipe:0' : input,
     '-vn', '-ar', '48000', '-ac', '2',
     ...(output === 'ogg' ? ['-c:a', 'libopus', '-b:a', '96k', '-frame_duration', '20', '-f', 'ogg'] : ['-f', 's16le']),
@@ -67,17 +79,26 @@ export function createFfmpegResource(input: string | AsyncIterable<Uint8Array>, 
     });
   });
   failure.catch(() => {}); // observed through read()
-  const title = options.title ?? (piped ? 'stream' : input);
+  // Read from ffmpeg's stdout now, not when the track starts: Node discards the unread output of a child that
+  // exits before anyone listened (a short file queued behind another is transcoded long before it plays). The
+  // first chunk is requested at once, which marks the pipe as used; the rest waits in the pipe (backpressure).
+  const it = (child.stdout as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
+  const first = it.next();
+  first.catch(() => {}); // observed through read()
   // stdout, but failing as soon as ffmpeg fails
   async function* bytes(): AsyncGenerator<Uint8Array> {
-    const it = (child.stdout as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
-    for (;;) {
-      const r = await Promise.race([it.next(), failure]);
+    let total = 0;
+    for (let next = first; ; next = it.next()) {
+      const r = await Promise.race([next, failure]);
       if (r.done) break;
+      total += r.value.length;
       yield r.value;
     }
     // stdout ended: wait for the exit status so a failing ffmpeg is reported, not mistaken for a short file
-    await Promise.race([new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', () => resolve()))), failure]);
+    await Promise.race([new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve()))), failure]);
+    if (total === 0 && child.signalCode !== 'SIGKILL') {
+      throw new AudioError('E_FFMPEG_NO_OUTPUT', `ffmpeg exited without writing any audio for ${title}${stderr.trim() ? `: ${stderr.trim().split('\n').slice(-3).join(' | ')}` : ' (is there an audio stream in it?)'}`);
+    }
   }
   return output === 'ogg' ? createOggOpusResource(bytes(), { title, onClose: kill }) : createPcmResource(bytes(), { title, volume: options.volume ?? 1, onClose: kill });
 }

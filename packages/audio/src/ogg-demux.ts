@@ -20,6 +20,13 @@ const le16 = (b: Uint8Array, o: number): number => (b[o] as number) | ((b[o + 1]
 const le32 = (b: Uint8Array, o: number): number => ((b[o] as number) | ((b[o + 1] as number) << 8) | ((b[o + 2] as number) << 16) | ((b[o + 3] as number) << 24)) >>> 0;
 const ascii = (b: Uint8Array, o: number, n: number): string => String.fromCharCode(...b.subarray(o, o + n));
 
+/** A page's granule position (a 64-bit sample count), or -1 when no packet ends on the page. */
+function granule(page: Uint8Array): number {
+  const lo = le32(page, 6);
+  const hi = le32(page, 10);
+  return lo === 0xffffffff && hi === 0xffffffff ? -1 : hi * 0x100000000 + lo;
+}
+
 export class OggOpusDemuxer {
   private buf = new Uint8Array(0);
   private partial: Uint8Array[] = [];
@@ -29,6 +36,15 @@ export class OggOpusDemuxer {
   vendor: string | null = null;
   /** Audio packets seen (frames). */
   frames = 0;
+  /** Audio packets dropped before the start position. */
+  skipped = 0;
+  /** Output samples (48 kHz, after pre-skip) to drop from the start: a seek target. */
+  private readonly startSample: number;
+
+  /** `startMs`: frames that end at or before this position are dropped, by the pages' granule positions. */
+  constructor(options: { startMs?: number } = {}) {
+    this.startSample = Math.max(0, Math.round((options.startMs ?? 0) * 48));
+  }
 
   /** Feeds bytes; returns the complete 20 ms Opus frames they finished. Throws AudioError on bad input. */
   push(chunk: Uint8Array): Uint8Array[] {
@@ -51,6 +67,7 @@ export class OggOpusDemuxer {
       if (this.buf.length - off < headerLen + bodyLen) break;
       const page = this.buf.subarray(off, off + headerLen + bodyLen);
       this.checkPage(page);
+      const first = out.length;
       let p = headerLen;
       for (let i = 0; i < segments; i++) {
         const lace = page[27 + i] as number;
@@ -58,6 +75,7 @@ export class OggOpusDemuxer {
         p += lace;
         if (lace < 255) this.finishPacket(out);
       }
+      if (this.startSample > 0 && out.length > first) this.dropBeforeStart(out, first, granule(page));
       off += headerLen + bodyLen;
     }
     this.buf = this.buf.slice(off);
@@ -68,6 +86,21 @@ export class OggOpusDemuxer {
   end(): void {
     if (this.buf.length > 0 || this.partial.length > 0) throw new AudioError('E_CORRUPT', 'the Ogg stream ended in the middle of a page or packet');
     if (!this.head) throw new AudioError('E_NOT_OPUS', 'the Ogg stream has no OpusHead: it is not Ogg Opus');
+  }
+
+  /**
+   * Drops this page's packets (out[first…]) that end at or before the start position. The page's granule
+   * position is the sample count at the end of its last packet (pre-skip included, RFC 7845 §4); each packet
+   * before it ends 960 samples (20 ms) earlier.
+   */
+  private dropBeforeStart(out: Uint8Array[], first: number, pageGranule: number): void {
+    if (pageGranule < 0) return;
+    const n = out.length - first;
+    const lastEnd = pageGranule - (this.head?.preSkip ?? 0);
+    let keepFrom = first;
+    while (keepFrom < out.length && lastEnd - (n - 1 - (keepFrom - first)) * 960 <= this.startSample) keepFrom++;
+    this.skipped += keepFrom - first;
+    out.splice(first, keepFrom - first);
   }
 
   private checkPage(page: Uint8Array): void {

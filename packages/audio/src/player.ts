@@ -22,7 +22,16 @@ export interface OpusSink {
 }
 
 
-export type TrackEndReason = 'finished' | 'stopped' | 'skipped' | 'error' | 'stalled';
+/** Why a track ended; 'unsubscribed': no connection was left to play to and `noSubscriber` is 'stop'. */
+export type TrackEndReason = 'finished' | 'stopped' | 'skipped' | 'error' | 'stalled' | 'unsubscribed';
+
+/**
+ * What the player does while no live connection is subscribed (none yet, or every one was destroyed):
+ *   'pause' (default): waits, the track where it was, and carries on when a connection subscribes ('autopaused');
+ *   'play': plays on, into nothing;
+ *   'stop': ends the track ('unsubscribed') and clears the queue.
+ */
+export type NoSubscriberBehavior = 'pause' | 'play' | 'stop';
 
 export interface AudioPlayerOptions {
   /** A source that yields nothing for this long ends its track with reason 'stalled'. */
@@ -31,9 +40,12 @@ export interface AudioPlayerOptions {
   readonly now?: () => number;
   /** Emit 'progress' every this many frames (default 50 = 1 s). */
   readonly progressEvery?: number;
+  /** While no live connection is subscribed: 'pause' (default), 'play' or 'stop'. */
+  readonly noSubscriber?: NoSubscriberBehavior;
 }
 
-export type PlayerState = 'idle' | 'playing' | 'paused';
+/** 'autopaused': a track is loaded but no live connection is subscribed (noSubscriber 'pause'). */
+export type PlayerState = 'idle' | 'playing' | 'paused' | 'autopaused';
 
 interface Waiter {
   due: number;
@@ -154,6 +166,9 @@ export class AudioPlayer extends EventEmitter<{
   private current: AudioResource | null = null;
   private running = false;
   private paused = false;
+  private autopaused = false;
+  /** A frame read as the last connection went away: sent first when one is back, so nothing is lost. */
+  private held: Uint8Array | null = null;
   private interrupt: TrackEndReason | null = null;
   private wake: (() => void) | null = null;
   private volume = 1;
@@ -173,12 +188,31 @@ export class AudioPlayer extends EventEmitter<{
   /** 'idle' at once after stop(), even while the track winds down. */
   get state(): PlayerState {
     if (this.paused) return 'paused';
-    return this.current && this.interrupt !== 'stopped' ? 'playing' : 'idle';
+    if (!this.current || this.interrupt === 'stopped') return 'idle';
+    return this.autopaused ? 'autopaused' : 'playing';
   }
 
-  /** The current track's title and how much of it was played (ms), or null when idle. */
+  /**
+   * The current track's title and where it is (ms into the track: after a seek or a start position, the
+   * position, not the time played), or null when idle.
+   */
   get nowPlaying(): { title: string; playbackDurationMs: number } | null {
-    return this.current && this.state !== 'idle' ? { title: this.current.title, playbackDurationMs: this.trackFrames * 20 } : null;
+    const r = this.current;
+    return r && this.state !== 'idle' ? { title: r.title, playbackDurationMs: r.positionMs ?? this.trackFrames * 20 } : null;
+  }
+
+  /**
+   * Moves the current track to `ms` (Ogg and WebM files, ffmpeg reading a path or URL). The next frame sent is the
+   * one at that position; `nowPlaying.playbackDurationMs` reports it. Throws E_NOT_PLAYING when idle and
+   * E_SEEK_UNSUPPORTED for a resource that cannot seek (a stream, frames in memory).
+   */
+  seek(ms: number): void {
+    const r = this.current;
+    if (!r || this.state === 'idle') throw new AudioError('E_NOT_PLAYING', 'nothing is playing: seek() moves the current track');
+    if (!r.seek) throw new AudioError('E_SEEK_UNSUPPORTED', `${r.title} cannot seek: only file-backed resources can (createOggOpusFileResource, createWebmOpusFileResource, or createFfmpegResource with a path or URL)`);
+    r.seek(ms);
+    this.held = null; // a frame of the old position
+    this.pacer.reset(); // the next frame goes out at once, and the grid starts again from there
   }
 
   /** The resources waiting after the current one, in order (a copy). */
@@ -193,6 +227,7 @@ export class AudioPlayer extends EventEmitter<{
   /** Sends into `sink` from now on; returns a function that unsubscribes it. A destroyed connection unsubscribes itself. */
   subscribe(sink: OpusSink): () => void {
     this.sinks.add(sink);
+    if (this.autopaused && !sink.destroyed) this.wake?.(); // a listener again: carry on
     const unsubscribe = (): void => {
       this.sinks.delete(sink);
     };
@@ -345,6 +380,7 @@ export class AudioPlayer extends EventEmitter<{
     let frames = 0;
     let reason: TrackEndReason = 'finished';
     let error: Error | undefined;
+    const behavior = this.options.noSubscriber ?? 'pause';
     this.emit('start', r.title);
     try {
       for (;;) {
@@ -356,7 +392,22 @@ export class AudioPlayer extends EventEmitter<{
           await new Promise<void>((resolve) => (this.wake = resolve));
           continue;
         }
-        const frame = await this.readWithStall(r);
+        if (behavior !== 'play' && !this.hasLiveSink()) {
+          if (behavior === 'stop') {
+            for (const q of this.waiting.splice(0)) q.close();
+            reason = 'unsubscribed';
+            break;
+          }
+          if (behavior === 'pause') {
+            this.autopaused = true;
+            await new Promise<void>((resolve) => (this.wake = resolve));
+            this.autopaused = false;
+            this.pacer.reset();
+            continue;
+          }
+        }
+        const frame: Uint8Array | null | 'stalled' | 'interrupted' = this.held ?? (await this.readWithStall(r));
+        this.held = null;
         if (frame === 'interrupted') continue;
         if (frame === 'stalled') {
           reason = 'stalled';
@@ -371,6 +422,10 @@ export class AudioPlayer extends EventEmitter<{
           reason = this.interrupt;
           break;
         }
+        if (behavior !== 'play' && !this.hasLiveSink()) {
+          this.held = frame;
+          continue;
+        }
         this.send(r.volume === undefined && this.volume !== 1 ? this.scale(frame) : frame);
         frames++;
         this.trackFrames = frames;
@@ -382,6 +437,7 @@ export class AudioPlayer extends EventEmitter<{
       error = e instanceof Error ? e : new Error(String(e));
     } finally {
       r.close();
+      this.held = null;
       this.current = null;
     }
     this.emit('end', error ? { title: r.title, reason, frames, error } : { title: r.title, reason, frames });
@@ -391,6 +447,15 @@ export class AudioPlayer extends EventEmitter<{
   /** Reports an error as an 'error' event when someone listens; it never throws into the process. */
   private report(e: unknown, title: string | null): void {
     if (this.listenerCount('error') > 0) this.emit('error', e instanceof Error ? e : new Error(String(e)), title);
+  }
+
+  /** True when at least one subscribed sink is not destroyed (destroyed ones are dropped here). */
+  private hasLiveSink(): boolean {
+    for (const s of this.sinks) {
+      if (!s.destroyed) return true;
+      this.sinks.delete(s);
+    }
+    return false;
   }
 
   /** Sends one frame to every live sink; a destroyed or throwing sink is dropped. */

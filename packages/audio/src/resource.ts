@@ -15,12 +15,111 @@ export interface AudioResource {
   /** Releases what the resource holds (files, child processes). Idempotent. */
   close(): void;
   /** Volume for PCM resources (1 = unchanged); absent for Opus passthrough. */
-  volume?: number;
+  volume?: number | undefined;
   /**
    * Optional fast path: the next frame if one is ready now, null at the end, undefined when read() must wait.
    * The player tries it first, so buffered frames cost no promise.
    */
   readSync?(): Uint8Array | null | undefined;
+  /**
+   * Where the next frame lies in the track (ms), for resources that know it (a seekable resource, or one that
+   * started at `startAtMs`); the player then reports it as `playbackDurationMs`.
+   */
+  readonly positionMs?: number;
+  /**
+   * Moves the resource so that its next frame is the one at `ms`: file-backed resources (Ogg and WebM files, and
+   * ffmpeg reading a path or URL) have it. A read that was under way when seek() was called returns a frame from
+   * the new position.
+   */
+  seek?(ms: number): void;
+}
+
+/** What a resource opened at a position looks like: frames from `startMs` on. */
+export type OpenAt = (startMs: number) => AudioResource;
+
+/**
+ * A resource that can seek: it plays what `open(startMs)` gives, and seek() closes that and opens again at the
+ * new position (a file read again from the start and skipped by its timestamps, or ffmpeg started with -ss).
+ * Position = where it was opened + 20 ms per frame read since.
+ */
+class SeekableResource implements AudioResource {
+  private inner: AudioResource;
+  private startMs: number;
+  private frames = 0;
+  /** Bumped by seek(): a read that was waiting on the old inner resource is not returned. */
+  private generation = 0;
+  private closed = false;
+  private vol: number | undefined;
+
+  constructor(readonly title: string, private readonly open: OpenAt, startMs = 0) {
+    this.startMs = checkPosition(startMs);
+    this.inner = open(this.startMs);
+    this.vol = this.inner.volume;
+  }
+
+  get positionMs(): number {
+    return this.startMs + this.frames * 20;
+  }
+
+  get volume(): number | undefined {
+    return this.vol;
+  }
+
+  set volume(v: number | undefined) {
+    this.vol = v;
+    if (this.inner.volume !== undefined && v !== undefined) this.inner.volume = v;
+  }
+
+  readSync(): Uint8Array | null | undefined {
+    if (this.closed) return null;
+    const f = this.inner.readSync?.();
+    if (f) this.frames++;
+    return f;
+  }
+
+  async read(): Promise<Uint8Array | null> {
+    for (;;) {
+      if (this.closed) return null;
+      const generation = this.generation;
+      let f: Uint8Array | null;
+      try {
+        f = await this.inner.read();
+      } catch (e) {
+        if (generation !== this.generation) continue; // the old source failed as it was closed by seek()
+        throw e;
+      }
+      if (generation !== this.generation) continue; // seek() replaced the source meanwhile: read from the new one
+      if (f) this.frames++;
+      return f;
+    }
+  }
+
+  seek(ms: number): void {
+    if (this.closed) throw new AudioError('E_SEEK_UNSUPPORTED', `${this.title} was closed: it cannot seek`);
+    const at = checkPosition(ms);
+    this.generation++;
+    this.inner.close();
+    this.inner = this.open(at);
+    if (this.vol !== undefined && this.inner.volume !== undefined) this.inner.volume = this.vol;
+    this.startMs = at;
+    this.frames = 0;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.inner.close();
+  }
+}
+
+function checkPosition(ms: number): number {
+  if (!(Number.isFinite(ms) && ms >= 0)) throw new RangeError(`a position must be a finite number of milliseconds ≥ 0, got ${String(ms)}`);
+  return ms;
+}
+
+/** A seekable resource: `open(startMs)` makes the frames from that position on (used by the file and ffmpeg resources). */
+export function createSeekableResource(title: string, open: OpenAt, startAtMs = 0): AudioResource {
+  return new SeekableResource(title, open, startAtMs);
 }
 
 interface Demuxer {
@@ -96,11 +195,38 @@ export function assertFile(path: string): void {
   if (!isFile) throw new AudioError('E_FILE_NOT_FOUND', `${path} is not a file`);
 }
 
-/** An Ogg Opus file on disk. Throws E_FILE_NOT_FOUND at once when there is no such file. */
-export function createOggOpusFileResource(path: string, title = path): AudioResource {
+export interface FileResourceOptions {
+  readonly title?: string;
+  /** Start this far into the track (ms). The resource can also seek() later. */
+  readonly startAtMs?: number;
+}
+
+/**
+ * An Ogg Opus file on disk, passed through. It can seek: the file is read again and the frames before the
+ * position dropped by the pages' granule positions. Throws E_FILE_NOT_FOUND at once when there is no such file.
+ */
+export function createOggOpusFileResource(path: string, options: string | FileResourceOptions = {}): AudioResource {
+  const o = typeof options === 'string' ? { title: options } : options;
   assertFile(path);
-  const stream = createReadStream(path);
-  return createOggOpusResource(stream as AsyncIterable<Uint8Array>, { title, onClose: () => stream.destroy() });
+  const title = o.title ?? path;
+  return new SeekableResource(title, (startMs) => {
+    const stream = createReadStream(path);
+    return new DemuxedResource(title, stream as AsyncIterable<Uint8Array>, new OggOpusDemuxer({ startMs }), () => stream.destroy());
+  }, o.startAtMs);
+}
+
+/**
+ * A WebM/Matroska file with an Opus track (what YouTube serves), passed through. It can seek: the file is read
+ * again and the blocks before the position dropped by their cluster and block timecodes. Throws
+ * E_FILE_NOT_FOUND at once when there is no such file.
+ */
+export function createWebmOpusFileResource(path: string, options: FileResourceOptions = {}): AudioResource {
+  assertFile(path);
+  const title = options.title ?? path;
+  return new SeekableResource(title, (startMs) => {
+    const stream = createReadStream(path);
+    return new DemuxedResource(title, stream as AsyncIterable<Uint8Array>, new WebmOpusDemuxer({ startMs }), () => stream.destroy());
+  }, options.startAtMs);
 }
 
 /** 48 kHz stereo s16le PCM bytes → Opus frames, with a volume the player or caller can change while playing. */

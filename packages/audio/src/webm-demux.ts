@@ -23,15 +23,18 @@ const ID = {
   CodecID: 0x86,
   CodecPrivate: 0x63a2,
   Cluster: 0x1f43b675,
+  Timecode: 0xe7,
+  Info: 0x1549a966,
+  TimecodeScale: 0x2ad7b1,
   SimpleBlock: 0xa3,
   BlockGroup: 0xa0,
   Block: 0xa1,
 } as const;
 
 /** Master elements the demuxer descends into (their children are parsed in the same flat loop). */
-const DESCEND = new Set<number>([ID.Segment, ID.Tracks, ID.TrackEntry, ID.Cluster, ID.BlockGroup]);
+const DESCEND = new Set<number>([ID.Segment, ID.Info, ID.Tracks, ID.TrackEntry, ID.Cluster, ID.BlockGroup]);
 /** Elements read whole (small, or the blocks themselves). */
-const READ = new Set<number>([ID.EBML, ID.TrackNumber, ID.TrackType, ID.CodecID, ID.CodecPrivate, ID.SimpleBlock, ID.Block]);
+const READ = new Set<number>([ID.EBML, ID.TimecodeScale, ID.Timecode, ID.TrackNumber, ID.TrackType, ID.CodecID, ID.CodecPrivate, ID.SimpleBlock, ID.Block]);
 const UNKNOWN_SIZE = -1;
 export const MAX_BUFFERED_ELEMENT = 1 << 20;
 
@@ -78,6 +81,18 @@ export class WebmOpusDemuxer {
   frames = 0;
   /** Blocks of other tracks (video, a second audio track) that were skipped. */
   otherTrackBlocks = 0;
+  /** Opus packets dropped before the start position. */
+  skipped = 0;
+  /** Nanoseconds per timecode tick (Info → TimecodeScale; Matroska's default is 1 ms). */
+  private timecodeScale = 1_000_000;
+  /** The current Cluster's timecode, in ticks. */
+  private clusterTimecode = 0;
+  private readonly startMs: number;
+
+  /** `startMs`: packets that end at or before this position are dropped, by the clusters' and blocks' timecodes. */
+  constructor(options: { startMs?: number } = {}) {
+    this.startMs = Math.max(0, options.startMs ?? 0);
+  }
 
   /** Feeds bytes; returns the Opus packets they completed. Throws AudioError on bad input. */
   push(chunk: Uint8Array): Uint8Array[] {
@@ -195,6 +210,12 @@ export class WebmOpusDemuxer {
         }
         return;
       }
+      case ID.TimecodeScale:
+        if (uint(body) > 0) this.timecodeScale = uint(body);
+        return;
+      case ID.Timecode:
+        this.clusterTimecode = uint(body);
+        return;
       case ID.TrackNumber:
         if (this.track) this.track.number = uint(body);
         return;
@@ -226,7 +247,18 @@ export class WebmOpusDemuxer {
     const flags = body[track.len + 2] as number;
     const data = body.subarray(track.len + 3);
     const lacing = (flags >> 1) & 3;
-    for (const frame of lacing === 0 ? [data] : unlace(data, lacing)) this.deliver(frame, out);
+    // The block's time: its cluster's timecode plus its own signed 16-bit offset, in ticks of TimecodeScale.
+    const relative = (((body[track.len] as number) << 8) | (body[track.len + 1] as number)) << 16 >> 16;
+    let atMs = ((this.clusterTimecode + relative) * this.timecodeScale) / 1e6;
+    for (const frame of lacing === 0 ? [data] : unlace(data, lacing)) {
+      if (this.startMs > 0 && atMs + 20 <= this.startMs + 0.5) {
+        this.skipped++;
+        atMs += 20;
+        continue;
+      }
+      atMs += 20;
+      this.deliver(frame, out);
+    }
   }
 
   private deliver(frame: Uint8Array, out: Uint8Array[]): void {

@@ -137,7 +137,9 @@ export class VoiceConnection extends EventEmitter {
     const update = (): void => this.sync();
     v.on('state', (from, to) => {
       this.debugLog?.(`voicewire state ${from} → ${to}`);
-      update();
+      // 'disconnected' is followed, in the same drain, by the event that carries the error: sync on that one, so
+      // the Disconnected state is entered once, with its error and close code.
+      if (to !== 'disconnected') update();
     });
     v.on('ready', update);
     v.on('resumed', update);
@@ -181,7 +183,7 @@ export class VoiceConnection extends EventEmitter {
     if (CONNECTING.has(code)) return { status: VoiceConnectionStatus.Connecting, ...sub };
     if (code === 'waiting-for-server') {
       const why = v.waitingReason;
-      const closeCode = (why as { closeCode?: number } | null)?.closeCode;
+      const closeCode = why?.closeCode;
       return closeCode !== undefined
         ? { status: VoiceConnectionStatus.Disconnected, reason: VoiceConnectionDisconnectReason.WebSocketClose, closeCode, error: why, ...sub }
         : { status: VoiceConnectionStatus.Disconnected, reason: VoiceConnectionDisconnectReason.EndpointRemoved, error: why, ...sub };
@@ -189,7 +191,8 @@ export class VoiceConnection extends EventEmitter {
     if (code === 'disconnected') {
       if (this.manual) return { status: VoiceConnectionStatus.Disconnected, reason: VoiceConnectionDisconnectReason.Manual, error: null, ...sub };
       const err = v.lastDisconnectError;
-      const closeCode = (err as { closeCode?: number } | null)?.closeCode;
+      const closeCode = err?.closeCode;
+      if (err?.code === 'E_GATEWAY_UNAVAILABLE') return { status: VoiceConnectionStatus.Disconnected, reason: VoiceConnectionDisconnectReason.AdapterUnavailable, error: err, ...sub };
       if (err?.code === 'E_ENDPOINT_UNREACHABLE' && closeCode === undefined) return { status: VoiceConnectionStatus.Disconnected, reason: VoiceConnectionDisconnectReason.EndpointRemoved, error: err, ...sub };
       // No close code (a join timeout, a failed IP discovery): 1006, "closed abnormally"; `error` says what happened.
       return { status: VoiceConnectionStatus.Disconnected, reason: VoiceConnectionDisconnectReason.WebSocketClose, closeCode: closeCode ?? 1006, error: err, ...sub };
@@ -265,7 +268,7 @@ export class VoiceConnection extends EventEmitter {
       this.quiet = true;
       try {
         if (v.state === 'waiting-for-server') v.disconnect();
-        if (channelId && channelId !== v.channelId) v.moveTo(channelId);
+        if (channelId && channelId !== v.requestedChannelId) v.moveTo(channelId);
         if (next.selfDeaf !== v.selfDeaf) v.setSelfDeaf(next.selfDeaf);
         if (next.selfMute !== v.selfMute) v.setSelfMute(next.selfMute);
         v.rejoin();
@@ -275,7 +278,7 @@ export class VoiceConnection extends EventEmitter {
       this.sync();
       return true;
     }
-    if (channelId && channelId !== v.channelId) v.moveTo(channelId);
+    if (channelId && channelId !== v.requestedChannelId) v.moveTo(channelId);
     if (next.selfDeaf !== v.selfDeaf) v.setSelfDeaf(next.selfDeaf);
     if (next.selfMute !== v.selfMute) v.setSelfMute(next.selfMute);
     return true;

@@ -9,3 +9,4 @@ export * from './transport-conformance.js';
 export * from './run-cases.js';
 export { HostileScript, runScripted, HOSTILE_TOKEN, HOSTILE_SESSION_ID, type HostileOptions, type HostileActions, type HostileOutput } from './hostile-script.js';
 export * from './signal.js';
+export * from './wait.js';

@@ -8,13 +8,15 @@
 import { describeSocketError, MAX_VOICE_GATEWAY_MESSAGE_BYTES, QueuedUdpSocket, type SocketFailure, type Transport, type TransportWebSocket, type UdpHandlers, type WebSocketHandlers } from '@voicewire/voice';
 
 export interface BunTransportOptions {
-  /** Extra trusted CA certificate (PEM) for `wss://`, e.g. the local voice server's. */
-  readonly ca?: string;
+  /** Extra trusted CA certificates (PEM) for `wss://`, e.g. the local voice server's. */
+  readonly ca?: string | readonly string[];
   /** Datagrams queued while the socket is created; more are dropped. */
   readonly udpQueueLimit?: number;
   /** Largest voice gateway message accepted (bytes); a larger one closes the socket with 1009. Default 1 MiB. */
   readonly maxMessageBytes?: number;
 }
+
+const NOT_BUN = 'the Bun transport runs only on Bun; on Node use createNodeTransport() (or let voicewire choose: omit `transport`)';
 
 class BunWebSocket implements TransportWebSocket {
   private readonly ws: WebSocket | null = null;
@@ -25,8 +27,10 @@ class BunWebSocket implements TransportWebSocket {
     const limit = options.maxMessageBytes ?? MAX_VOICE_GATEWAY_MESSAGE_BYTES;
     try {
       // Bun's WebSocket takes TLS options as a second argument (a Bun extension to the web API).
+      if (typeof Bun === 'undefined') throw new Error(NOT_BUN);
       const Ctor = WebSocket as unknown as new (url: string, options?: unknown) => WebSocket;
-      this.ws = new Ctor(url, options.ca ? { tls: { ca: options.ca } } : undefined);
+      const ca = typeof options.ca === 'string' ? options.ca : options.ca?.join('\n');
+      this.ws = new Ctor(url, ca ? { tls: { ca } } : undefined);
     } catch (e) {
       this.failure = describeSocketError(e);
       queueMicrotask(() => this.finish(1006, ''));
@@ -89,6 +93,7 @@ class BunUdpSocket extends QueuedUdpSocket {
     }
     let pending: Promise<Bun.ConnectedUdpSocket>;
     try {
+      if (typeof Bun === 'undefined') throw new Error(NOT_BUN);
       pending = Bun.udpSocket({
         connect: { hostname: host, port },
         socket: {

@@ -23,14 +23,19 @@ export type VoiceErrorCode =
   | 'E_DAVE_FAILED'
   | 'E_DESTROYED'
   | 'E_ABORTED'
-  | 'E_TIMEOUT';
+  | 'E_TIMEOUT'
+  | 'E_GATEWAY_UNAVAILABLE'
+  | 'E_GATEWAY_CLOSED';
 
 export class VoiceError extends Error {
   readonly code: VoiceErrorCode;
-  constructor(code: VoiceErrorCode, message: string, options?: { cause?: unknown }) {
-    super(`${code}: ${message}`, options);
+  /** The voice WebSocket close code behind a terminal error, when there was one (e.g. 4014, 4021). */
+  readonly closeCode?: number;
+  constructor(code: VoiceErrorCode, message: string, options?: { cause?: unknown; closeCode?: number }) {
+    super(`${code}: ${message}`, options?.cause !== undefined ? { cause: options.cause } : undefined);
     this.name = 'VoiceError';
     this.code = code;
+    if (options?.closeCode !== undefined) this.closeCode = options.closeCode;
   }
 }
 

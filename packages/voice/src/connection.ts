@@ -84,6 +84,10 @@ export class VoiceConnection extends TypedEmitter<VoiceConnectionEvents> {
   private readonly now: () => number;
   private destroyedFlag = false;
   private lastError: VoiceError | null = null;
+  /** Why destroy() was called when it was not the user's call (the adapter's destroy). */
+  private destroyReason: VoiceError | null = null;
+  /** Users in the call besides the bot (from op 11/13): a DAVE group needs at least one. */
+  private readonly members = new Set<string>();
   /** DAVE version Session Description chose (0: transport encryption only, e.g. a Stage channel). */
   private describedDaveVersion = 0;
   readonly group: string;
@@ -107,12 +111,14 @@ export class VoiceConnection extends TypedEmitter<VoiceConnectionEvents> {
     this.#driver = new VoiceDriver(this.#session, options.transport, {
       now: this.now,
       sendGateway: (payload) => this.#adapter.sendPayload(payload),
+      onGatewaySendFailure: () => this.#driver.input((now) => this.#session.handleGatewaySendFailure(now)),
       onEvent: (e) => this.onSessionEvent(e),
     });
     this.#adapter = options.adapterCreator({
       onVoiceServerUpdate: (d) => this.#driver.input((now) => this.#session.handleVoiceServerUpdate(d, now)),
       onVoiceStateUpdate: (d) => this.#driver.input((now) => this.#session.handleVoiceStateUpdate(d, now)),
-      destroy: () => this.destroy(),
+      // discord.js calls this when the shard's gateway connection closes or the bot leaves the guild
+      destroy: () => this.destroyWith(new VoiceError('E_GATEWAY_CLOSED', "the main gateway adapter ended this connection (the bot's gateway connection closed, or it left the guild); join again once the gateway is back")),
     });
     this.#driver.input((now) => this.#session.join(now));
   }
@@ -153,14 +159,22 @@ export class VoiceConnection extends TypedEmitter<VoiceConnectionEvents> {
     return this.describedDaveVersion > 0;
   }
 
-  /** The terminal error of the last disconnect, null after disconnect()/destroy() or while connected. */
+  /**
+   * The terminal error of the last disconnect: null while connected and after the user's disconnect()/destroy();
+   * after the gateway adapter ended the connection, E_GATEWAY_CLOSED.
+   */
   get lastDisconnectError(): VoiceError | null {
-    return this.#session.state === 'disconnected' ? this.lastError : null;
+    return this.#session.state === 'disconnected' || this.destroyedFlag ? this.lastError : null;
   }
 
   /** The channel the bot is in (updated when Discord moves it). */
   get channelId(): string {
     return this.#session.currentChannelId;
+  }
+
+  /** The channel last asked for: the target of a move Discord has not confirmed yet, else `channelId`. */
+  get requestedChannelId(): string {
+    return this.#session.requestedChannelId;
   }
 
   get selfMute(): boolean {
@@ -247,7 +261,7 @@ export class VoiceConnection extends TypedEmitter<VoiceConnectionEvents> {
       };
       const timer = setTimeout(() => {
         cleanup();
-        reject(new VoiceError('E_TIMEOUT', `the voice connection was not ${options.e2ee && this.#session.state === 'ready' ? 'end-to-end encrypted' : 'ready'} within ${timeoutMs} ms (state: ${this.#session.state})`));
+        reject(this.readyTimeoutError(timeoutMs, options.e2ee === true));
       }, timeoutMs);
       if (options.signal?.aborted) return onAbort();
       options.signal?.addEventListener('abort', onAbort, { once: true });
@@ -259,8 +273,25 @@ export class VoiceConnection extends TypedEmitter<VoiceConnectionEvents> {
     });
   }
 
+  /** What a ready() that timed out says: what it waited for, and what to do. */
+  private readyTimeoutError(timeoutMs: number, e2ee: boolean): VoiceError {
+    const state = this.#session.state;
+    if (e2ee && state === 'ready') {
+      const alone = this.members.size === 0;
+      return new VoiceError(
+        'E_TIMEOUT',
+        alone
+          ? `the voice connection is ready but was not end-to-end encrypted within ${timeoutMs} ms: the bot is alone in the channel, and a DAVE group forms only when a second member joins. Use ready() without { e2ee: true } to play to an empty channel (audio is encrypted as soon as someone joins). Two bots of one process that joined the same guild without their own userId (or group) share one connection — pass userId to each`
+          : `the voice connection is ready but was not end-to-end encrypted within ${timeoutMs} ms (${this.members.size} other member(s) in the call; the DAVE handshake did not complete — see the 'warning' events)`,
+      );
+    }
+    const why = this.waitingReason;
+    return new VoiceError('E_TIMEOUT', `the voice connection was not ready within ${timeoutMs} ms (state: ${state}${why ? `; ${why.message}` : ''})`);
+  }
+
   /** Speaking flags for op 5: 1 microphone (default), 2 soundshare, 4 priority. */
   setSpeaking(flags: number): void {
+    if (this.destroyedFlag) return;
     this.#driver.input((now) => this.#session.setSpeaking(flags, now));
   }
 
@@ -329,11 +360,23 @@ export class VoiceConnection extends TypedEmitter<VoiceConnectionEvents> {
 
   /** Leaves, closes every socket and timer, ends every receive subscription. Idempotent. */
   destroy(): void {
+    this.destroyWith(null);
+  }
+
+  /** destroy(), with the reason `disconnected` and `lastDisconnectError` report when it was not the user's call. */
+  private destroyWith(reason: VoiceError | null): void {
     if (this.destroyedFlag) return;
+    this.destroyReason = reason;
+    const wasDisconnected = this.#session.state === 'disconnected' || this.#session.state === 'idle';
     this.destroyedFlag = true;
     if (registry.get(registryKey(this.group, this.guildId)) === this) registry.delete(registryKey(this.group, this.guildId));
     this.#driver.input((now) => this.#session.destroy(now));
     this.#driver.release();
+    if (reason && wasDisconnected) {
+      // the session had nothing to leave, so it said nothing: say why the connection ended
+      this.lastError = reason;
+      this.emit('disconnected', reason);
+    }
     this.receiver.endAll();
     try {
       this.#adapter.destroy();
@@ -361,8 +404,10 @@ export class VoiceConnection extends TypedEmitter<VoiceConnectionEvents> {
         this.receiver.speaking(e.userId, e.speaking);
         return this.emit('speaking', e.userId, e.speaking);
       case 'client-connect':
+        for (const id of e.userIds) this.members.add(id);
         return this.emit('clientConnect', e.userIds);
       case 'client-disconnect':
+        this.members.delete(e.userId);
         return this.emit('clientDisconnect', e.userId);
       case 'audio': {
         const frame: ReceivedFrame = { userId: e.userId, ssrc: e.ssrc, sequence: e.sequence, timestamp: e.timestamp, opus: e.opus };
@@ -376,7 +421,7 @@ export class VoiceConnection extends TypedEmitter<VoiceConnectionEvents> {
       case 'dave-transition':
         return this.emit('daveTransition', { protocolVersion: e.protocolVersion, privacyCode: e.privacyCode });
       case 'disconnected': {
-        const err = e.error ? toVoiceError(e.error) : null;
+        const err = e.error ? toVoiceError(e.error) : this.destroyReason;
         this.lastError = err;
         return this.emit('disconnected', err);
       }
@@ -387,9 +432,7 @@ export class VoiceConnection extends TypedEmitter<VoiceConnectionEvents> {
 }
 
 function toVoiceError(e: TerminalError): VoiceError {
-  const err = new VoiceError(e.code, e.message);
-  if (e.closeCode !== undefined) Object.defineProperty(err, 'closeCode', { value: e.closeCode, enumerable: true });
-  return err;
+  return new VoiceError(e.code, e.message, e.closeCode !== undefined ? { closeCode: e.closeCode } : undefined);
 }
 
 const registry = new Map<string, VoiceConnection>();
@@ -404,7 +447,7 @@ export function joinVoiceChannel(options: JoinVoiceChannelOptions): VoiceConnect
   const key = registryKey(options.group ?? options.userId ?? 'default', options.guildId);
   const existing = registry.get(key);
   if (existing && !existing.destroyed) {
-    if (existing.channelId !== options.channelId) existing.moveTo(options.channelId);
+    if (existing.requestedChannelId !== options.channelId) existing.moveTo(options.channelId);
     if (options.selfMute !== undefined && options.selfMute !== existing.selfMute) existing.setSelfMute(options.selfMute);
     if (options.selfDeaf !== undefined && options.selfDeaf !== existing.selfDeaf) existing.setSelfDeaf(options.selfDeaf);
     return existing;

@@ -18,6 +18,8 @@ function quietly(fn: () => void): void {
 
 export interface DriverHooks {
   sendGateway(payload: GatewayVoiceStateUpdate): boolean;
+  /** The last op 4 could not be sent: fed back to the session as an input (after this drain). */
+  onGatewaySendFailure(): void;
   onEvent(event: SessionEvent): void;
   now(): number;
 }
@@ -70,9 +72,7 @@ export class VoiceDriver {
           this.hooks.onEvent(o.event);
           break;
         case 'gateway-send':
-          if (!this.hooks.sendGateway(o.payload)) {
-            this.hooks.onEvent({ type: 'warning', code: 'E_GATEWAY_SEND', message: 'the gateway adapter could not send op 4 (is the main gateway connected?)' });
-          }
+          if (!this.sendGateway(o.payload)) queueMicrotask(() => this.hooks.onGatewaySendFailure());
           break;
         case 'ws-connect': {
           const id = o.id;
@@ -135,6 +135,15 @@ export class VoiceDriver {
           break;
         }
       }
+    }
+  }
+
+  /** An adapter that throws counts as one that could not send. */
+  private sendGateway(payload: GatewayVoiceStateUpdate): boolean {
+    try {
+      return this.hooks.sendGateway(payload) !== false;
+    } catch {
+      return false;
     }
   }
 

@@ -130,6 +130,8 @@ class Subscription implements AudioSubscription {
 export class AudioReceiver {
   private readonly subs = new Map<string, Set<Subscription>>();
   private readonly all = new Set<Subscription>();
+  /** Set when the connection was destroyed: a subscription made afterwards ends at once. */
+  private closed = false;
 
   /**
    * Frames from one user, in order, as they arrive. `end` makes the stream end by itself after the user's
@@ -137,6 +139,10 @@ export class AudioReceiver {
    */
   subscribe(userId: string, options: SubscribeOptions = {}): AudioSubscription {
     const s: Subscription = new Subscription(options.maxQueue ?? 250, () => this.subs.get(userId)?.delete(s), options.end);
+    if (this.closed) {
+      s.end('destroyed');
+      return s;
+    }
     let set = this.subs.get(userId);
     if (!set) {
       set = new Set();
@@ -149,6 +155,10 @@ export class AudioReceiver {
   /** Frames from everyone. */
   subscribeAll(options: { maxQueue?: number } = {}): AudioSubscription {
     const s: Subscription = new Subscription(options.maxQueue ?? 250, () => this.all.delete(s));
+    if (this.closed) {
+      s.end('destroyed');
+      return s;
+    }
     this.all.add(s);
     return s;
   }
@@ -167,6 +177,7 @@ export class AudioReceiver {
 
   /** @internal Ends every subscription (the connection was destroyed). */
   endAll(): void {
+    this.closed = true;
     for (const set of this.subs.values()) for (const s of set) s.end();
     for (const s of this.all) s.end();
     this.subs.clear();

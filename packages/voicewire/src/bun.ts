@@ -4,17 +4,21 @@
  * DAVE on, and the whole voice and audio API from one import.
  */
 import { nobleProvider } from '@voicewire/crypto-noble';
-import { bunTransport } from '@voicewire/transport-bun';
+import { bunTransport, createBunTransport } from '@voicewire/transport-bun';
 import { makeApi, nodeLikeChoice } from './defaults.js';
 
 export * from '@voicewire/voice';
 export * from '@voicewire/audio';
 export { daveProvider } from '@voicewire/crypto-dave';
 export { bunTransport, createBunTransport } from '@voicewire/transport-bun';
+// Both runtimes' transports, so that code type-checks the same whichever entry the type checker picks; each
+// works on its own runtime (the other reports a clear connection failure).
+export { createNodeTransport, nodeTransport } from '@voicewire/transport-node';
+export { trustCertificate, untrustCertificate } from './defaults.js';
 export type { JoinOptions, SetupReport } from './defaults.js';
 
 const api = makeApi(
-  nodeLikeChoice(`bun ${(process.versions as { bun?: string }).bun ?? ''}`, bunTransport, { provider: nobleProvider, label: 'noble (pure JavaScript, both modes)' }, (message) =>
+  nodeLikeChoice(`bun ${(process.versions as { bun?: string }).bun ?? ''}`, bunTransport, (ca) => createBunTransport({ ca: ca.join('\n') }), { provider: nobleProvider, label: 'noble (pure JavaScript, both modes)' }, (message) =>
     process.emitWarning(message, { code: 'VOICEWIRE_NO_DAVE' }),
   ),
 );

@@ -14,6 +14,8 @@ import { joinVoiceChannel as joinWith, type JoinVoiceChannelOptions, type Transp
 export interface RuntimeChoice {
   readonly runtime: string;
   readonly transport: Transport;
+  /** The runtime's transport, trusting these extra CA certificates (PEM) besides the system's. */
+  readonly transportWithCa: (ca: readonly string[]) => Transport;
   readonly crypto: CryptoProvider;
   /** Why this provider: what loaded, what did not and with which error. */
   readonly cryptoReason: string;
@@ -27,7 +29,30 @@ export type JoinOptions = Omit<JoinVoiceChannelOptions, 'transport' | 'crypto' |
   readonly crypto?: CryptoProvider;
   /** DAVE end-to-end encryption: on by default. `false` turns it off (Discord then closes voice channels with 4017). */
   readonly e2ee?: E2eeProvider | false;
+  /**
+   * Extra CA certificates (PEM) to trust for the voice WebSocket, besides the system's: a local emulator's.
+   * Certificates given to trustCertificate() are trusted too. Ignored when `transport` is given.
+   */
+  readonly ca?: string | readonly string[];
 };
+
+/** Certificates every connection made afterwards trusts (trustCertificate()). */
+const trusted = new Set<string>();
+
+/**
+ * Trusts `pem` (a CA or self-signed certificate) for the voice WebSocket of every connection joined afterwards
+ * with the default transport, on Node and Bun, through voicewire and @voicewire/discordjs alike. For a local
+ * emulator in the same process (`voicewire/emulator` does it for you); the system's CAs stay trusted.
+ */
+export function trustCertificate(pem: string): void {
+  if (typeof pem !== 'string' || !pem.includes('-----BEGIN CERTIFICATE-----')) throw new TypeError('trustCertificate() takes a PEM certificate (a string with -----BEGIN CERTIFICATE-----)');
+  trusted.add(pem);
+}
+
+/** Stops trusting a certificate given to trustCertificate() (for connections joined afterwards). */
+export function untrustCertificate(pem: string): void {
+  trusted.delete(pem);
+}
 
 export interface SetupReport {
   readonly runtime: string;
@@ -41,16 +66,26 @@ export interface SetupReport {
 
 export function makeApi(choice: RuntimeChoice): { joinVoiceChannel(options: JoinOptions): VoiceConnection; describeSetup(): SetupReport } {
   let warnedNoDave = false;
+  // one transport per set of extra CAs (a transport holds a TLS context); the plain default when there are none
+  const withCa = new Map<string, Transport>();
+  const transportFor = (ca: string | readonly string[] | undefined): Transport => {
+    const pems = [...trusted, ...(ca === undefined ? [] : typeof ca === 'string' ? [ca] : ca)];
+    if (pems.length === 0) return choice.transport;
+    const key = pems.join('\n');
+    let t = withCa.get(key);
+    if (!t) withCa.set(key, (t = choice.transportWithCa(pems)));
+    return t;
+  };
   return {
     joinVoiceChannel(options: JoinOptions): VoiceConnection {
-      const { e2ee, ...rest } = options;
+      const { e2ee, ca, ...rest } = options;
       if (e2ee === false && !warnedNoDave) {
         warnedNoDave = true;
         choice.warn('voicewire: e2ee: false turns DAVE end-to-end encryption off; Discord requires DAVE in voice channels since March 2026 (they close with 4017), so this only works in Stage channels and test servers');
       }
       return joinWith({
         ...rest,
-        transport: options.transport ?? choice.transport,
+        transport: options.transport ?? transportFor(ca),
         crypto: options.crypto ?? choice.crypto,
         ...(e2ee === false ? {} : { e2ee: e2ee ?? daveProvider }),
       });
@@ -80,7 +115,7 @@ const require = createRequire(import.meta.url);
 const firstLine = (e: unknown): string => String((e as Error)?.message ?? e).split('\n')[0] as string;
 
 /** The choice for a Node-compatible runtime (Node, Bun): sodium-native when it loads, else `fallback`. */
-export function nodeLikeChoice(runtime: string, transport: Transport, fallback: { provider: CryptoProvider; label: string }, warn: (m: string) => void): RuntimeChoice {
+export function nodeLikeChoice(runtime: string, transport: Transport, transportWithCa: (ca: readonly string[]) => Transport, fallback: { provider: CryptoProvider; label: string }, warn: (m: string) => void): RuntimeChoice {
   let crypto: CryptoProvider;
   let cryptoReason: string;
   try {
@@ -93,6 +128,7 @@ export function nodeLikeChoice(runtime: string, transport: Transport, fallback: 
   return {
     runtime,
     transport,
+    transportWithCa,
     crypto,
     cryptoReason,
     ffmpeg: () => {

@@ -3,17 +3,21 @@
  * DAVE on, and the whole voice and audio API from one import.
  */
 import { nodeProvider } from '@voicewire/crypto-node';
-import { nodeTransport } from '@voicewire/transport-node';
+import { createNodeTransport, nodeTransport } from '@voicewire/transport-node';
 import { makeApi, nodeLikeChoice } from './defaults.js';
 
 export * from '@voicewire/voice';
 export * from '@voicewire/audio';
 export { daveProvider } from '@voicewire/crypto-dave';
 export { createNodeTransport, nodeTransport } from '@voicewire/transport-node';
+// Both runtimes' transports, so that code type-checks the same whichever entry the type checker picks; each
+// works on its own runtime (the other reports a clear connection failure).
+export { bunTransport, createBunTransport } from '@voicewire/transport-bun';
+export { trustCertificate, untrustCertificate } from './defaults.js';
 export type { JoinOptions, SetupReport } from './defaults.js';
 
 const api = makeApi(
-  nodeLikeChoice(`node ${process.versions.node}`, nodeTransport, { provider: nodeProvider, label: 'node:crypto (AES-256-GCM when offered, else XChaCha20-Poly1305)' }, (message) =>
+  nodeLikeChoice(`node ${process.versions.node}`, nodeTransport, (ca) => createNodeTransport({ ca }), { provider: nodeProvider, label: 'node:crypto (AES-256-GCM when offered, else XChaCha20-Poly1305)' }, (message) =>
     process.emitWarning(message, { code: 'VOICEWIRE_NO_DAVE' }),
   ),
 );

@@ -65,6 +65,8 @@ export abstract class SessionLifecycle {
 
   protected speakingSent = false;
   protected channelId: string;
+  /** A moveTo() target Discord has not confirmed yet. */
+  protected moveTarget: string | null = null;
   protected selfMute: boolean;
   protected selfDeaf: boolean;
   protected userId: string | undefined;

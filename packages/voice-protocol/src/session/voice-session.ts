@@ -140,6 +140,11 @@ export class VoiceSession extends SessionLifecycle {
     return this.channelId;
   }
 
+  /** The channel last asked for: a moveTo() target until Discord confirms it, else the current channel. */
+  get requestedChannelId(): string {
+    return this.moveTarget ?? this.channelId;
+  }
+
   /**
    * Moves to another channel of the same guild: op 4 with the new channel. The session follows the
    * VOICE_STATE_UPDATE (a `moved` event) and, when Discord assigns a new server, Identifies fresh.
@@ -150,18 +155,23 @@ export class VoiceSession extends SessionLifecycle {
     this.tick(now);
     if (this.code === 'idle' || this.code === 'disconnected') {
       this.channelId = channelId; // used by the next join()
+      this.moveTarget = null;
       return;
     }
+    this.moveTarget = channelId === this.channelId ? null : channelId;
     this.out({ type: 'gateway-send', payload: this.voiceStateUpdate(channelId) });
   }
 
-  /** Changes self mute / self deaf after joining (op 4 with the current channel). */
+  /**
+   * Changes self mute / self deaf after joining: op 4 with the channel last asked for, so a change made right
+   * after moveTo() does not send the bot back to the old channel before Discord has confirmed the move.
+   */
   setSelfState(state: { selfMute?: boolean; selfDeaf?: boolean }, now: number): void {
     this.assertAlive('setSelfState()');
     this.tick(now);
     if (state.selfMute !== undefined) this.selfMute = state.selfMute;
     if (state.selfDeaf !== undefined) this.selfDeaf = state.selfDeaf;
-    if (this.code !== 'idle' && this.code !== 'disconnected') this.out({ type: 'gateway-send', payload: this.voiceStateUpdate(this.channelId) });
+    if (this.code !== 'idle' && this.code !== 'disconnected') this.out({ type: 'gateway-send', payload: this.voiceStateUpdate(this.requestedChannelId) });
   }
 
   /** The current self mute / self deaf flags. */
@@ -209,6 +219,9 @@ export class VoiceSession extends SessionLifecycle {
     if (d.guild_id != null && d.guild_id !== this.config.guildId) return;
     if (this.userId === undefined) this.userId = d.user_id;
     if (d.user_id !== this.userId) return;
+    // While a move is pending, an update that still names the old channel is the answer to an earlier op 4; one
+    // that names the target (or a third channel: someone moved the bot) settles it.
+    if (d.channel_id !== null && d.channel_id !== this.channelId) this.moveTarget = null;
     if (d.channel_id !== null && d.channel_id !== this.channelId) {
       this.channelId = d.channel_id;
       this.emit({ type: 'moved', channelId: d.channel_id });
@@ -216,6 +229,21 @@ export class VoiceSession extends SessionLifecycle {
     // A null channel may be transient (docs/protocol.md §2.4 rule 5): the voice socket's close code decides.
     this.voiceState = { sessionId: new Secret(d.session_id), channelId: d.channel_id };
     this.maybeConnect(now);
+  }
+
+  /**
+   * The gateway adapter could not send the last op 4 (the bot's main gateway is down). While joining, no
+   * voice update can come: the attempt ends at once with E_GATEWAY_UNAVAILABLE (rejoin when the gateway is back).
+   * At other times (a self-mute change, a move) it is a warning: the voice connection itself still stands.
+   */
+  handleGatewaySendFailure(now: number): void {
+    if (this.code === 'destroyed') return;
+    this.tick(now);
+    if (this.code === 'signalling') {
+      this.fail({ code: 'E_GATEWAY_UNAVAILABLE', message: "the main gateway adapter could not send op 4 (the bot's gateway connection is down or not ready); rejoin once it is back" });
+      return;
+    }
+    this.warn('E_GATEWAY_SEND', 'the gateway adapter could not send op 4 (is the main gateway connected?)');
   }
 
   handleVoiceServerUpdate(d: VoiceServerUpdateData, now: number): void {
