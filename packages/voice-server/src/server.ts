@@ -194,6 +194,15 @@ export class VoiceServer {
     }
   }
 
+  /**
+   * Drops main-gateway connections (all, or the user's) as a network failure would: the sockets are terminated
+   * without a close frame. A bot on `connectEmulatorGateway` sees its adapters destroyed, as discord.js does when
+   * a shard's connection closes.
+   */
+  dropGateway(userId?: string): void {
+    for (const c of [...this.gatewayClients]) if (userId === undefined || c.userId === userId) c.socket.terminate();
+  }
+
   // ── fault injection (same controls as the core; `guildId` addresses one of a bot's calls) ──
   closeSocket(userId: string, code: number, guildId?: string): void {
     this.input(() => this.core.closeSocket(userId, code, guildId));
