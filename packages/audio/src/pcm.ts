@@ -234,7 +234,7 @@ export function applyVolume(pcm: Uint8Array, volume: number): void {
  * padded with silence. Each byte is copied once: frames come straight out of the chunks, and only a frame that
  * straddles two chunks goes through the carry buffer.
  */
-export async function* pcmFrames(source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+export async function* pcmFrames(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): AsyncGenerator<Uint8Array> {
   const carry = new Uint8Array(PCM_FRAME_BYTES);
   let carried = 0;
   for await (const chunk of source) {

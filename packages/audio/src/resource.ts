@@ -230,7 +230,7 @@ export function createWebmOpusFileResource(path: string, options: FileResourceOp
 }
 
 /** 48 kHz stereo s16le PCM bytes → Opus frames, with a volume the player or caller can change while playing. */
-export function createPcmResource(pcm: AsyncIterable<Uint8Array>, options: { title?: string; volume?: number; onClose?: () => void } = {}): AudioResource {
+export function createPcmResource(pcm: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, options: { title?: string; volume?: number; onClose?: () => void } = {}): AudioResource {
   const codec = new OpusCodec();
   const frames = pcmFrames(pcm)[Symbol.asyncIterator]();
   const resource: AudioResource & { volume: number } = {

@@ -5,7 +5,7 @@
  * burst: measured, then removed.) No protocol logic.
  */
 /// <reference path="./bun.d.ts" />
-import { describeSocketError, MAX_VOICE_GATEWAY_MESSAGE_BYTES, QueuedUdpSocket, type SocketFailure, type Transport, type TransportWebSocket, type UdpHandlers, type WebSocketHandlers } from '@voicewire/voice';
+import { describeSocketError, MAX_VOICE_GATEWAY_MESSAGE_BYTES, QueuedUdpSocket, trustedCertificates, type SocketFailure, type Transport, type TransportWebSocket, type UdpHandlers, type WebSocketHandlers } from '@voicewire/voice';
 
 export interface BunTransportOptions {
   /** Extra trusted CA certificates (PEM) for `wss://`, e.g. the local voice server's. */
@@ -29,8 +29,9 @@ class BunWebSocket implements TransportWebSocket {
       // Bun's WebSocket takes TLS options as a second argument (a Bun extension to the web API).
       if (typeof Bun === 'undefined') throw new Error(NOT_BUN);
       const Ctor = WebSocket as unknown as new (url: string, options?: unknown) => WebSocket;
-      const ca = typeof options.ca === 'string' ? options.ca : options.ca?.join('\n');
-      this.ws = new Ctor(url, ca ? { tls: { ca } } : undefined);
+      // this transport's CAs and trustCertificate()'s, besides the system's
+      const pems = [...(options.ca === undefined ? [] : typeof options.ca === 'string' ? [options.ca] : options.ca), ...trustedCertificates().pems];
+      this.ws = new Ctor(url, pems.length > 0 ? { tls: { ca: pems.join('\n') } } : undefined);
     } catch (e) {
       this.failure = describeSocketError(e);
       queueMicrotask(() => this.finish(1006, ''));

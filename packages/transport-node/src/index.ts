@@ -6,7 +6,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import WebSocket from 'ws';
-import { describeSocketError, MAX_VOICE_GATEWAY_MESSAGE_BYTES, QueuedUdpSocket, type SocketFailure, type Transport, type TransportWebSocket, type UdpHandlers, type WebSocketHandlers } from '@voicewire/voice';
+import { describeSocketError, MAX_VOICE_GATEWAY_MESSAGE_BYTES, QueuedUdpSocket, trustedCertificates, type SocketFailure, type Transport, type TransportWebSocket, type UdpHandlers, type WebSocketHandlers } from '@voicewire/voice';
 
 export interface NodeTransportOptions {
   /** Extra trusted CA certificates (PEM) for `wss://`, e.g. the local voice server's. */
@@ -105,15 +105,26 @@ class NodeUdpSocket extends QueuedUdpSocket {
 }
 
 export function createNodeTransport(options: NodeTransportOptions = {}): Transport {
-  let secureContext: SecureContext | undefined;
-  if (options.ca) {
-    // Node's default roots plus the extra CA, parsed once.
-    secureContext = createSecureContext();
-    for (const pem of typeof options.ca === 'string' ? [options.ca] : options.ca) secureContext.context.addCACert(pem);
-  }
+  const own = options.ca === undefined ? [] : typeof options.ca === 'string' ? [options.ca] : [...options.ca];
+  // Node's default roots plus the extra CAs (these options' and trustCertificate()'s), parsed once per set: one
+  // TLS context for every connection of this transport, rebuilt only when the trusted set changes.
+  let cached: { version: number; context: SecureContext | undefined } | null = null;
+  const secureContext = (): SecureContext | undefined => {
+    const trusted = trustedCertificates();
+    if (cached?.version !== trusted.version) {
+      const pems = [...own, ...trusted.pems];
+      let context: SecureContext | undefined;
+      if (pems.length > 0) {
+        context = createSecureContext();
+        for (const pem of pems) context.context.addCACert(pem);
+      }
+      cached = { version: trusted.version, context };
+    }
+    return cached.context;
+  };
   return {
     name: 'node',
-    connectWebSocket: (url, handlers) => new NodeWebSocket(url, handlers, options, secureContext),
+    connectWebSocket: (url, handlers) => new NodeWebSocket(url, handlers, options, secureContext()),
     connectUdp: (host, port, handlers) => new NodeUdpSocket(host, port, handlers, options.udpQueueLimit ?? 64),
   };
 }

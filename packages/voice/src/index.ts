@@ -7,3 +7,4 @@ export { FramePacer } from '@voicewire/voice-protocol';
 export { AudioReceiver, type AudioSubscription, type ReceivedFrame, type SubscribeOptions, type SubscriptionEnd, type SubscriptionEndReason } from './receiver.js';
 export { getVoiceConnection, getVoiceConnections, joinVoiceChannel, VoiceConnection, type JoinVoiceChannelOptions, type VoiceConnectionEvents } from './connection.js';
 export { VoiceError, type VoiceErrorCode } from '@voicewire/voice-protocol';
+export { trustCertificate, untrustCertificate, trustedCertificates } from './trust.js';

@@ -14,7 +14,6 @@ export { bunTransport, createBunTransport } from '@voicewire/transport-bun';
 // Both runtimes' transports, so that code type-checks the same whichever entry the type checker picks; each
 // works on its own runtime (the other reports a clear connection failure).
 export { createNodeTransport, nodeTransport } from '@voicewire/transport-node';
-export { trustCertificate, untrustCertificate } from './defaults.js';
 export type { JoinOptions, SetupReport } from './defaults.js';
 
 const api = makeApi(

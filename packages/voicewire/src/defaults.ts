@@ -31,28 +31,10 @@ export type JoinOptions = Omit<JoinVoiceChannelOptions, 'transport' | 'crypto' |
   readonly e2ee?: E2eeProvider | false;
   /**
    * Extra CA certificates (PEM) to trust for the voice WebSocket, besides the system's: a local emulator's.
-   * Certificates given to trustCertificate() are trusted too. Ignored when `transport` is given.
+   * Certificates given to trustCertificate() are trusted by every transport anyway. Ignored when `transport` is given.
    */
   readonly ca?: string | readonly string[];
 };
-
-/** Certificates every connection made afterwards trusts (trustCertificate()). */
-const trusted = new Set<string>();
-
-/**
- * Trusts `pem` (a CA or self-signed certificate) for the voice WebSocket of every connection joined afterwards
- * with the default transport, on Node and Bun, through voicewire and @voicewire/discordjs alike. For a local
- * emulator in the same process (`voicewire/emulator` does it for you); the system's CAs stay trusted.
- */
-export function trustCertificate(pem: string): void {
-  if (typeof pem !== 'string' || !pem.includes('-----BEGIN CERTIFICATE-----')) throw new TypeError('trustCertificate() takes a PEM certificate (a string with -----BEGIN CERTIFICATE-----)');
-  trusted.add(pem);
-}
-
-/** Stops trusting a certificate given to trustCertificate() (for connections joined afterwards). */
-export function untrustCertificate(pem: string): void {
-  trusted.delete(pem);
-}
 
 export interface SetupReport {
   readonly runtime: string;
@@ -66,10 +48,10 @@ export interface SetupReport {
 
 export function makeApi(choice: RuntimeChoice): { joinVoiceChannel(options: JoinOptions): VoiceConnection; describeSetup(): SetupReport } {
   let warnedNoDave = false;
-  // one transport per set of extra CAs (a transport holds a TLS context); the plain default when there are none
+  // one transport per set of extra CAs (a transport holds a TLS context); the default when there are none
   const withCa = new Map<string, Transport>();
   const transportFor = (ca: string | readonly string[] | undefined): Transport => {
-    const pems = [...trusted, ...(ca === undefined ? [] : typeof ca === 'string' ? [ca] : ca)];
+    const pems = ca === undefined ? [] : typeof ca === 'string' ? [ca] : ca;
     if (pems.length === 0) return choice.transport;
     const key = pems.join('\n');
     let t = withCa.get(key);

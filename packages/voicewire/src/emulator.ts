@@ -2,10 +2,11 @@
  * The local Discord voice emulator for testing a bot offline, in one call: starts @voicewire/voice-server (wss with
  * a certificate it generates, on 127.0.0.1) and makes voicewire — and @voicewire/discordjs, which runs on it —
  * trust that certificate, on Node and Bun. `server.adapterCreator(userId)` stands in for
- * `guild.voiceAdapterCreator`; `close()` stops the emulator and the trust.
+ * `guild.voiceAdapterCreator`; `close()` stops the emulator and the trust. (Any transport of voicewire trusts it,
+ * the scoped packages' too: the trusted set is @voicewire/voice's trustCertificate().)
  */
 import type { VoiceServer, VoiceServerOptions } from '@voicewire/voice-server';
-import { trustCertificate, untrustCertificate } from './defaults.js';
+import { trustCertificate, untrustCertificate } from '@voicewire/voice';
 
 export type { VoiceServer, VoiceServerOptions };
 

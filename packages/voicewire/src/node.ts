@@ -13,7 +13,6 @@ export { createNodeTransport, nodeTransport } from '@voicewire/transport-node';
 // Both runtimes' transports, so that code type-checks the same whichever entry the type checker picks; each
 // works on its own runtime (the other reports a clear connection failure).
 export { bunTransport, createBunTransport } from '@voicewire/transport-bun';
-export { trustCertificate, untrustCertificate } from './defaults.js';
 export type { JoinOptions, SetupReport } from './defaults.js';
 
 const api = makeApi(
