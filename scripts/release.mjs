@@ -37,16 +37,30 @@ function entryFiles(pkg) {
 
 for (const { dir, pkg } of publicPackages) {
   run(join(root, 'node_modules', '.bin', 'tsup'), [], dir);
-  const missing = entryFiles(pkg).filter((f) => !existsSync(join(dir, f)));
+  // every file `files` names that is not a folder or a pattern (README.md, LICENSE) must exist, or the tarball lacks it
+  const listed = (pkg.files ?? []).filter((f) => /\.[a-z]+$/i.test(f) && !f.includes('*') && !f.startsWith('dist'));
+  const missing = [...entryFiles(pkg), ...listed].filter((f) => !existsSync(join(dir, f)));
   if (missing.length) {
-    console.error(`${pkg.name}: refusing to release, its published entry points are missing after the build: ${missing.join(', ')}`);
+    console.error(`${pkg.name}: refusing to release, files it publishes are missing after the build: ${missing.join(', ')}`);
     process.exit(1);
   }
 }
 if (packDir) {
   mkdirSync(packDir, { recursive: true });
+  const before = new Set(readdirSync(packDir));
   for (const { dir } of publicPackages) run(pnpm[0], [...pnpm.slice(1), 'pack', '--pack-destination', packDir], dir);
-  console.log(`packed ${publicPackages.length} packages into ${packDir}`);
+  const tarballs = readdirSync(packDir).filter((f) => f.endsWith('.tgz') && !before.has(f)).sort();
+  console.log(`packed ${publicPackages.length} packages into ${packDir}:`);
+  for (const t of tarballs) console.log(`  ${t}`);
+  console.log(
+    [
+      '',
+      'They depend on each other by version, and those versions are not on the registry yet: install them together,',
+      'in one npm install, into a project of yours (npm takes every other dependency from the registry):',
+      `  npm install ${tarballs.map((t) => join(packDir, t)).join(' ')}`,
+      'voicewire alone needs all of them but @voicewire/discordjs, @voicewire/testkit and (for voicewire/emulator) @voicewire/voice-server.',
+    ].join('\n'),
+  );
 } else {
   run(join(root, 'node_modules', '.bin', 'changeset'), ['publish'], root);
 }

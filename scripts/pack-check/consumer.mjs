@@ -52,5 +52,28 @@ try {
 } catch (e) {
   check(false, `@voicewire/discordjs with the installed packages: ${String(e?.message ?? e).split('\n')[0]}`);
 }
+// The one call a user testing a bot makes, from the tarballs: startEmulator() (wss, a certificate of its own) and the
+// three-option join, with nothing about certificates passed.
+try {
+  const { joinVoiceChannel } = await import('voicewire');
+  const { startEmulator } = await import('voicewire/emulator');
+  const server = await startEmulator();
+  const conns = ['104694319306248192', '158049329150427136'].map((userId) => joinVoiceChannel({ guildId: '1', channelId: '2', userId, adapterCreator: server.adapterCreator(userId) }));
+  try {
+    await Promise.all(conns.map((c) => c.ready({ timeoutMs: 10_000, e2ee: true })));
+    check(conns.every((c) => c.e2ee), 'voicewire/emulator: startEmulator() and joinVoiceChannel over wss with DAVE, no certificate passed');
+  } finally {
+    for (const c of conns) c.destroy();
+    await server.close();
+  }
+} catch (e) {
+  check(false, `voicewire/emulator with the installed packages: ${String(e?.message ?? e).split('\n')[0]}`);
+}
+// Every package carries its README and LICENSE.
+const { existsSync } = await import('node:fs');
+for (const n of names.filter((n) => n.split('/').length === (n.startsWith('@') ? 2 : 1))) {
+  const dir = `node_modules/${n}`;
+  check(existsSync(`${dir}/README.md`) && existsSync(`${dir}/LICENSE`), `${n} ships its README and LICENSE`);
+}
 console.log(`RESULT ${JSON.stringify({ suite: 'pack', passed, failed })}`);
 process.exit(failed ? 1 : 0);

@@ -28,9 +28,26 @@ try {
   if (i.status !== 0) fail(`npm install of the tarballs failed:\n${i.stdout}${i.stderr}`);
   copyFileSync(join(here, 'consumer.mjs'), join(app, 'consumer.mjs'));
   const c = spawnSync(process.execPath, ['consumer.mjs'], { cwd: app, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' }, timeout: 120_000 });
-  process.stdout.write(c.stdout ?? '');
   process.stderr.write(c.stderr ?? '');
-  if (!(c.stdout ?? '').includes('RESULT ')) fail(`the consumer printed no result (exit ${c.status})`);
+  const result = /RESULT (.*)/.exec(c.stdout ?? '');
+  process.stdout.write((c.stdout ?? '').replace(/RESULT .*\n?/, ''));
+  if (!result) fail(`the consumer printed no result (exit ${c.status})`);
+  // The published types, per export condition: a bot type-checks against dist/node.d.ts as Node's TypeScript
+  // resolves it, and against dist/bun.d.ts with the condition a Bun project sets (customConditions: ["bun"]).
+  const totals = JSON.parse(result[1]);
+  copyFileSync(join(root, 'packages', 'voicewire', 'test', 'bun-types', 'bot.ts'), join(app, 'bot.ts'));
+  const base = { strict: true, skipLibCheck: true, noEmit: true, target: 'ES2022', lib: ['ES2022', 'DOM'], types: [] };
+  for (const [name, options, expect] of [
+    ['node', { module: 'NodeNext', moduleResolution: 'NodeNext' }, 'voicewire/dist/node.d.ts'],
+    ['bun', { module: 'ESNext', moduleResolution: 'bundler', customConditions: ['bun'] }, 'voicewire/dist/bun.d.ts'],
+  ]) {
+    writeFileSync(join(app, `tsconfig.${name}.json`), JSON.stringify({ compilerOptions: { ...base, ...options }, files: ['bot.ts'] }));
+    const t = spawnSync(join(root, 'node_modules', '.bin', 'tsc'), ['-p', `tsconfig.${name}.json`, '--listFiles'], { cwd: app, encoding: 'utf8' });
+    const ok = t.status === 0 && t.stdout.includes(expect);
+    console.log(`  ${ok ? '✓' : '✗'} a bot type-checks against the published types of the ${name} condition (${expect})${ok ? '' : `:\n${t.stdout.split('\n').filter((l) => l.includes('error')).join('\n')}`}`);
+    ok ? totals.passed++ : totals.failed++;
+  }
+  console.log(`RESULT ${JSON.stringify(totals)}`);
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

@@ -124,6 +124,36 @@ const cases: TestCase[] = [
       });
     },
   },
+  // The one call a user testing a bot makes: startEmulator() (wss, its own certificate) and voicewire trusts it on Bun.
+  {
+    name: 'bun: voicewire/emulator — startEmulator() and the three-option join over wss with DAVE, no certificate passed',
+    run: async () => {
+      const vw = await import('../../voicewire/src/bun.js');
+      const { startEmulator } = await import('../../voicewire/src/emulator.js');
+      const server = await startEmulator({ heartbeatIntervalMs: 1_000 });
+      const conns = ['10', '11'].map((userId) => vw.joinVoiceChannel({ guildId: '1', channelId: '2', userId, adapterCreator: server.adapterCreator(userId) }));
+      try {
+        await Promise.all(conns.map((c) => c.ready({ timeoutMs: 5_000, e2ee: true })));
+        assert(conns.every((c) => c.e2ee), 'both end-to-end encrypted over wss');
+      } finally {
+        for (const c of conns) c.destroy();
+        await server.close();
+      }
+    },
+  },
+  // The types a Bun user's TypeScript picks (`customConditions: ["bun"]`): voicewire's `bun` export condition has its
+  // own types; a Bun bot (createBunTransport, voicewire/emulator) type-checks against them, resolved from src/bun.ts.
+  {
+    name: "bun: voicewire's types under the bun condition — tsc resolves src/bun.ts and a Bun bot type-checks",
+    run: async () => {
+      const root = new URL('../../../', import.meta.url).pathname;
+      const r = Bun.spawnSync([`${root}node_modules/.bin/tsc`, '-p', `${root}packages/voicewire/test/bun-types/tsconfig.json`, '--listFiles'], { cwd: root });
+      const out = `${r.stdout.toString()}${r.stderr.toString()}`;
+      assert(r.exitCode === 0, `tsc failed:\n${out.split('\n').filter((l) => l.includes('error')).join('\n')}`);
+      assert(out.includes('packages/voicewire/src/bun.ts'), 'the bun condition resolved src/bun.ts');
+      assert(!out.includes('packages/voicewire/src/node.ts'), 'and not src/node.ts');
+    },
+  },
   // The @discordjs/voice drop-in on Bun (imported by path, like voicewire above): a @discordjs/voice-style bot plays
   // an Ogg Opus stream to another, which hears the tone — on voicewire's Bun entry (transport-bun, WASM Opus).
   {
