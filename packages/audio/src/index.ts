@@ -1,4 +1,8 @@
-/** @voicewire/audio — Ogg Opus, Opus codec, ffmpeg input, the AudioPlayer and recording. */
+/**
+ * @voicewire/audio — Ogg Opus, Opus codec, ffmpeg input, the AudioPlayer and recording.
+ *
+ * @module @voicewire/audio
+ */
 export * from './errors.js';
 export * from './opus-toc.js';
 export { OggOpusDemuxer, demuxOggOpus, type OpusHead } from './ogg-demux.js';

@@ -2,6 +2,8 @@
  * DAVE end-to-end encryption (docs/protocol.md §11) for voicewire: an E2eeProvider over @snazzah/davey (OpenMLS,
  * key ratchets, AES-128-GCM frame encryption, privacy and verification codes). The protocol state machine
  * (ops 21–31, transitions, passthrough) lives in @voicewire/voice-protocol; davey stays out of the core.
+ *
+ * @module @voicewire/crypto-dave
  */
 import { DAVE_PROTOCOL_VERSION, DAVESession } from '@snazzah/davey';
 

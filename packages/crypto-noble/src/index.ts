@@ -1,6 +1,8 @@
 /**
  * Transport encryption in pure JavaScript with @noble/ciphers (docs/protocol.md §10): both rtpsize AEAD modes,
  * in any runtime (Node, Bun, Deno, browsers, workers).
+ *
+ * @module @voicewire/crypto-noble
  */
 import { gcm } from '@noble/ciphers/aes.js';
 import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';

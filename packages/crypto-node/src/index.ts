@@ -1,6 +1,8 @@
 /**
  * Transport encryption with node:crypto (docs/protocol.md §10): AES-256-GCM natively, and XChaCha20-Poly1305
  * as HChaCha20 subkey + Node's IETF chacha20-poly1305 (no pure-JS bulk cipher on the hot path).
+ *
+ * @module @voicewire/crypto-node
  */
 import { createCipheriv, createDecipheriv, createSecretKey, getCiphers, type KeyObject } from 'node:crypto';
 import { assertAeadArguments, TransportMode, type AeadCipher, type CryptoProvider } from '@voicewire/voice-protocol';

@@ -1,6 +1,8 @@
 /**
  * The XChaCha20-Poly1305 provider over any sodium-native-compatible library, without importing sodium-native:
  * for code that loads the native module itself and wants to fall back cleanly when it is missing.
+ *
+ * @module @voicewire/crypto-sodium/create
  */
 import { assertAeadArguments, TransportMode, type AeadCipher, type CryptoProvider } from '@voicewire/voice-protocol';
 

@@ -1,6 +1,8 @@
 /**
  * @voicewire/discordjs — @discordjs/voice 0.19's public API on voicewire. Change
  * `from '@discordjs/voice'` to `from '@voicewire/discordjs'`; nothing else.
+ *
+ * @module @voicewire/discordjs
  */
 import { EventEmitter, once } from 'node:events';
 import { describeSetup } from 'voicewire';

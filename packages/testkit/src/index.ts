@@ -1,4 +1,8 @@
-/** @voicewire/testkit — deterministic tools and conformance suites for voicewire. */
+/**
+ * @voicewire/testkit — deterministic tools and conformance suites for voicewire.
+ *
+ * @module @voicewire/testkit
+ */
 export * from './random.js';
 export * from './assert.js';
 export * from './vectors.js';

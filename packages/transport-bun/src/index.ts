@@ -3,6 +3,8 @@
  * Datagrams go out at once; the ones sent before the socket exists are flushed with one `sendMany`. (Deferring
  * sends to batch them saves nothing at one packet per 20 ms per socket, and a deferred queue can overflow in a
  * burst: measured, then removed.) No protocol logic.
+ *
+ * @module @voicewire/transport-bun
  */
 /// <reference path="./bun.d.ts" />
 import { describeSocketError, MAX_VOICE_GATEWAY_MESSAGE_BYTES, QueuedUdpSocket, trustedCertificates, type SocketFailure, type Transport, type TransportWebSocket, type UdpHandlers, type WebSocketHandlers } from '@voicewire/voice';

@@ -1,6 +1,8 @@
 /**
  * voicewire's Node transport: `ws` for the voice WebSocket (text and binary frames) and a *connected*
  * `node:dgram` socket for UDP (connected sends skip the per-packet address lookup). No protocol logic here.
+ *
+ * @module @voicewire/transport-node
  */
 import { createSocket, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';

@@ -1,6 +1,8 @@
 /**
  * @voicewire/voice-protocol — the pure, I/O-free core of voicewire.
  * No dependencies, no Node APIs, no clock, no randomness: everything here runs in any JavaScript runtime.
+ *
+ * @module @voicewire/voice-protocol
  */
 export * from './result.js';
 export * from './errors.js';

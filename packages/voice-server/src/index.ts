@@ -1,4 +1,8 @@
-/** @voicewire/voice-server — a local Discord voice emulator. */
+/**
+ * @voicewire/voice-server — a local Discord voice emulator.
+ *
+ * @module @voicewire/voice-server
+ */
 export * from './core/index.js';
 export { startVoiceServer, VoiceServer, type VoiceServerOptions } from './server.js';
 export { userIdForToken } from './main-gateway.js';

@@ -1,4 +1,8 @@
-/** @voicewire/voice — the runtime-neutral driver and user API. */
+/**
+ * @voicewire/voice — the runtime-neutral driver and user API.
+ *
+ * @module @voicewire/voice
+ */
 export * from './transport.js';
 export * from './adapter.js';
 export * from './emitter.js';

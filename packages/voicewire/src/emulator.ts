@@ -4,6 +4,8 @@
  * trust that certificate, on Node and Bun. `server.adapterCreator(userId)` stands in for
  * `guild.voiceAdapterCreator`; `close()` stops the emulator and the trust. (Any transport of voicewire trusts it,
  * the scoped packages' too: the trusted set is @voicewire/voice's trustCertificate().)
+ *
+ * @module voicewire/emulator
  */
 import type { VoiceServer, VoiceServerOptions } from '@voicewire/voice-server';
 import { trustCertificate, untrustCertificate } from '@voicewire/voice';

@@ -1,6 +1,8 @@
 /**
  * voicewire for Node: transport-node, the fastest crypto provider that loads (sodium-native, else node:crypto),
  * DAVE on, and the whole voice and audio API from one import.
+ *
+ * @module voicewire
  */
 import { nodeProvider } from '@voicewire/crypto-node';
 import { createNodeTransport, nodeTransport } from '@voicewire/transport-node';
