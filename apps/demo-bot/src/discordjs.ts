@@ -18,11 +18,9 @@ import {
   VoiceConnectionStatus,
   type DiscordGatewayAdapterCreator,
   type VoiceConnection,
-  type VoicewireJoinExtras,
 } from '@voicewire/discordjs';
 import { muxOggOpus } from '@voicewire/audio';
-import { createNodeTransport } from '@voicewire/transport-node';
-import { startVoiceServer } from '@voicewire/voice-server';
+import { startEmulator } from '@voicewire/discordjs/emulator';
 import { CLIP_PATH } from './shared.js';
 
 const GUILD = '1000000000000000001';
@@ -64,12 +62,11 @@ export interface DiscordjsDemoSummary {
 
 export async function runDiscordjsOfflineDemo(options: { outDir: string; clip?: string; quiet?: boolean }): Promise<DiscordjsDemoSummary> {
   const log = options.quiet ? () => {} : (s: string) => console.log(s);
-  const server = await startVoiceServer({ tls: true, heartbeatIntervalMs: 1_000 });
+  // the emulator, trusted by the drop-in (its certificate is its own): the one call a test of a bot makes
+  const server = await startEmulator({ heartbeatIntervalMs: 1_000 });
   log(`[demo:discordjs] local voice server at wss://${server.endpoint}`);
-  // The one line a Discord deployment does not have: trust the emulator's self-signed certificate.
-  const extras: VoicewireJoinExtras = { transport: createNodeTransport({ ca: server.certificate?.cert ?? [] }) };
   const join_ = (userId: string, selfDeaf: boolean): VoiceConnection =>
-    joinVoiceChannel({ guildId: GUILD, channelId: CHANNEL, adapterCreator: server.adapterCreator(userId) as unknown as DiscordGatewayAdapterCreator, group: userId, selfDeaf, ...extras });
+    joinVoiceChannel({ guildId: GUILD, channelId: CHANNEL, adapterCreator: server.adapterCreator(userId) as unknown as DiscordGatewayAdapterCreator, group: userId, selfDeaf });
   const speaker = join_(SPEAKER, true);
   const listener = join_(LISTENER, false);
   try {

@@ -6,11 +6,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { AudioPlayer, createFramesResource, createOggOpusFileResource, listen, OpusCodec, PCM_FRAME_BYTES, type UtteranceInfo } from '@voicewire/audio';
-import { daveProvider } from '@voicewire/crypto-dave';
-import { nodeProvider } from '@voicewire/crypto-node';
-import { createNodeTransport } from '@voicewire/transport-node';
-import { joinVoiceChannel, type VoiceConnection } from '@voicewire/voice';
-import { startVoiceServer } from '@voicewire/voice-server';
+import { joinVoiceChannel, type VoiceConnection } from 'voicewire';
+import { startEmulator } from 'voicewire/emulator';
 import { CLIP_PATH } from './shared.js';
 
 const GUILD = '1000000000000000001';
@@ -43,9 +40,8 @@ export interface ListenDemoSummary {
 
 export async function runListenDemo(options: { outDir: string; quiet?: boolean }): Promise<ListenDemoSummary> {
   const log = options.quiet ? () => {} : (s: string) => console.log(s);
-  const server = await startVoiceServer({ tls: true, heartbeatIntervalMs: 1_000 });
-  const transport = createNodeTransport({ ca: server.certificate?.cert ?? [] });
-  const join_ = (userId: string): VoiceConnection => joinVoiceChannel({ guildId: GUILD, channelId: CHANNEL, userId, adapterCreator: server.adapterCreator(userId), transport, crypto: nodeProvider, e2ee: daveProvider });
+  const server = await startEmulator({ heartbeatIntervalMs: 1_000 });
+  const join_ = (userId: string): VoiceConnection => joinVoiceChannel({ guildId: GUILD, channelId: CHANNEL, userId, adapterCreator: server.adapterCreator(userId) });
   const music = join_(MUSIC);
   const beeper = join_(BEEPER);
   const listener = join_(LISTENER);

@@ -5,11 +5,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserRecorder } from '@voicewire/audio';
-import { daveProvider } from '@voicewire/crypto-dave';
-import { nodeProvider } from '@voicewire/crypto-node';
-import { createNodeTransport } from '@voicewire/transport-node';
-import { joinVoiceChannel, type VoiceConnection } from '@voicewire/voice';
-import { startVoiceServer } from '@voicewire/voice-server';
+import { joinVoiceChannel, type VoiceConnection } from 'voicewire';
+import { startEmulator } from 'voicewire/emulator';
 import { CLIP_PATH, play, progressLine, resourceFor } from './shared.js';
 
 export interface DemoSummary {
@@ -34,11 +31,10 @@ const LISTENER = '1000000000000000011';
 
 export async function runOfflineDemo(options: { outDir: string; clip?: string; quiet?: boolean }): Promise<DemoSummary> {
   const log = options.quiet ? () => {} : (s: string) => console.log(s);
-  const server = await startVoiceServer({ tls: true, heartbeatIntervalMs: 1_000 });
+  // the emulator serves wss with a certificate of its own; startEmulator() makes voicewire trust it
+  const server = await startEmulator({ heartbeatIntervalMs: 1_000 });
   log(`[demo] local voice server at wss://${server.endpoint} (UDP ${server.udpPort})`);
-  const transport = createNodeTransport({ ca: server.certificate?.cert ?? [] });
-  const join_ = (userId: string): VoiceConnection =>
-    joinVoiceChannel({ guildId: GUILD, channelId: CHANNEL, userId, adapterCreator: server.adapterCreator(userId), transport, crypto: nodeProvider, e2ee: daveProvider });
+  const join_ = (userId: string): VoiceConnection => joinVoiceChannel({ guildId: GUILD, channelId: CHANNEL, userId, adapterCreator: server.adapterCreator(userId) });
   const speaker = join_(SPEAKER);
   const listener = join_(LISTENER);
   try {
