@@ -1,11 +1,12 @@
-// One client process of `npm run bench perf`: N connections of one library (voicewire on Node or Bun, or
-// @discordjs/voice on Node), each in its own channel with one deafened DAVE peer (perf-peers.ts), so every packet
+// One client process of `npm run bench perf`: N connections of one library (voicewire on Node or Bun,
+// @voicewire/discordjs — the drop-in — on Node, or @discordjs/voice on Node), each in its own channel with one deafened DAVE peer (perf-peers.ts), so every packet
 // is DAVE-encrypted and transport-encrypted. Then one workload for a fixed time:
 //   broadcast   one player, every connection subscribed, the same pre-encoded frame
 //   perstream   one player and one Ogg Opus (or WebM Opus) stream per connection, started at staggered times
 //   transcode   one player per connection playing raw PCM at volume 0.5 through the Opus encoder
-// Reports over IPC: join time, idle and sending memory per connection (RSS, JS heap, external), CPU %, and the
-// lateness of every packet handed to the socket against its stream's 20 ms grid.
+// Reports over IPC: join time, idle and sending memory per connection (RSS, JS heap, external), CPU %, the garbage
+// collections in the window (count, major ones, pause time; Node's perf_hooks 'gc' entries) and the heap's growth
+// over it, and the lateness of every packet handed to the socket against its stream's 20 ms grid.
 import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { installHandoffProbe, startRecording, stopRecording } from './perf-handoff.js';
@@ -91,7 +92,8 @@ if (impl === 'voicewire') {
   };
   stop = () => players.forEach((p) => p.stop());
 } else {
-  const djs = await import('@discordjs/voice');
+  // @discordjs/voice itself, or the drop-in that runs the same bot code on voicewire
+  const djs = (impl === 'dropin' ? await import('@voicewire/discordjs') : await import('@discordjs/voice')) as typeof import('@discordjs/voice');
   const t0 = performance.now();
   const dj: import('@discordjs/voice').VoiceConnection[] = [];
   for (let i = 0; i < N; i += 50) {
@@ -141,6 +143,23 @@ start();
 // Measure after every stream has started (1 s of staggered starts, plus 1 s).
 await new Promise((r) => setTimeout(r, 2_000));
 startRecording();
+const gcs = { count: 0, major: 0, pauseMs: 0 };
+let gcObserver: { disconnect(): void } | null = null;
+try {
+  const { PerformanceObserver, constants } = await import('node:perf_hooks');
+  const observer = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      gcs.count++;
+      gcs.pauseMs += e.duration;
+      if (((e as { detail?: { kind?: number } }).detail?.kind ?? 0) & constants.NODE_PERFORMANCE_GC_MAJOR) gcs.major++;
+    }
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  gcObserver = observer;
+} catch {
+  // a runtime without GC entries (Bun): reported as n/a
+}
+const heap0 = process.memoryUsage().heapUsed;
 const cpu0 = process.cpuUsage();
 const elu0 = performance.eventLoopUtilization?.();
 const w0 = performance.now();
@@ -150,8 +169,10 @@ const elu = elu0 ? performance.eventLoopUtilization(elu0) : { utilization: NaN }
 const elapsed = performance.now() - w0;
 const late = stopRecording();
 const sending = process.memoryUsage();
+gcObserver?.disconnect();
+const gcReport = gcObserver ? { ...gcs, heapGrowth: sending.heapUsed - heap0 } : null;
 stop();
-send({ type: 'sent', mainThreadPercent: elu.utilization * 100, cpuPercent: ((cpu.user + cpu.system) / 1000 / elapsed) * 100, cpuMsPerPacket: (cpu.user + cpu.system) / 1000 / Math.max(1, late.packets), late, rssPerConnection: (sending.rss - m0.rss) / N, elapsedMs: elapsed });
+send({ type: 'sent', mainThreadPercent: elu.utilization * 100, cpuPercent: ((cpu.user + cpu.system) / 1000 / elapsed) * 100, cpuMsPerPacket: (cpu.user + cpu.system) / 1000 / Math.max(1, late.packets), late, rssPerConnection: (sending.rss - m0.rss) / N, elapsedMs: elapsed, gc: gcReport });
 await wait('finish');
 for (const c of conns) c.destroy();
 gateway.close();

@@ -30,6 +30,10 @@ const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const K = Number(process.env.BENCH_TRANSCODE ?? 50);
 const runtimes = (process.env.BENCH_RUNTIMES ?? 'node,bun').split(',').filter((r) => r === 'node' || (r === 'bun' && existsSync(bin('bun'))));
 const onlyScenarios = process.env.BENCH_SCENARIOS?.split(',');
+const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+// The client alone on CPU 0; this orchestrator, the emulator, the sink and the DAVE peers on CPU 1 (BENCH_PIN=0: off).
+const pin = process.env.BENCH_PIN !== '0' && cpus().length >= 2 && spawnSync('taskset', ['-p', '-c', '1', String(process.pid)]).status === 0;
+if (!pin) console.log('[perf] not pinned (no taskset, one core, or BENCH_PIN=0): the client shares its cores');
 
 const cert = await generateLocalCertificate();
 const dir = mkdtempSync(join(tmpdir(), 'voicewire-perf-'));
@@ -65,11 +69,14 @@ try {
 }
 
 // ── processes ──
-function child(runtime: string, script: string, args: string[], env: Record<string, string> = {}, nodeArgs: string[] = []): ChildProcess {
-  // With node flags (a profile), run node itself with tsx as a loader, so the flags apply to the process doing the work.
-  const cmd = runtime === 'bun' ? bin('bun') : nodeArgs.length ? process.execPath : bin('tsx');
-  const extra = runtime === 'bun' ? [] : nodeArgs.length ? ['--import', 'tsx', ...nodeArgs] : [];
-  return spawn(cmd, [...extra, join(here, script), ...args], { cwd: root, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, BENCH_CA_FILE: caFile, NODE_EXTRA_CA_CERTS: caFile, NODE_OPTIONS: '--expose-gc', ...env } });
+function child(runtime: string, script: string, args: string[], env: Record<string, string> = {}, nodeArgs: string[] = [], cpu: 0 | 1 = 1): ChildProcess {
+  // Node runs with tsx as a loader (node itself, so flags such as a profile apply to the process doing the work).
+  const cmd = runtime === 'bun' ? bin('bun') : process.execPath;
+  const extra = runtime === 'bun' ? [] : ['--import', 'tsx', ...nodeArgs];
+  const argv = [...extra, join(here, script), ...args];
+  // taskset execs the program: the IPC channel and the process are the benchmark's own
+  const [file, list] = pin ? ['taskset', ['-c', String(cpu), cmd, ...argv]] : [cmd, argv];
+  return spawn(file, list, { cwd: root, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, BENCH_CA_FILE: caFile, NODE_EXTRA_CA_CERTS: caFile, NODE_OPTIONS: '--expose-gc', ...env } });
 }
 const ask = async <T>(p: ChildProcess, m: object, type: string, timeoutMs = 60_000): Promise<T> => {
   const r = nextMessage<T>(p, type, timeoutMs);
@@ -84,7 +91,10 @@ const { port: sinkPort } = await nextMessage<{ port: number }>(sink, 'ready', 30
 const env = { BENCH_GATEWAY_URL: emu.gatewayUrl };
 
 interface Mem { rss: number; heap: number; external: number; arrayBuffers: number }
+interface Gc { count: number; major: number; pauseMs: number; heapGrowth: number }
 interface Row {
+  round: number;
+  gc?: Gc | null;
   n: number;
   scenario: string;
   lib: string;
@@ -106,17 +116,18 @@ interface Row {
   error?: string;
 }
 const rows: Row[] = [];
+/** `${round}:${runtime}:${n}` → the floor measured in that round. */
 const floors: Record<string, { cpu: number; usPerPacket: number; sinkCpu: number; lost: number }> = {};
 const memFloors: Record<string, Mem> = {};
 
-async function runFloor(n: number, runtime: string): Promise<void> {
+async function runFloor(n: number, runtime: string, round: number): Promise<void> {
   await ask(sink, { type: 'reset' }, 'reset-done');
-  const f = child(runtime, 'perf-floor.ts', [String(n), String(seconds), String(sinkPort)]);
+  const f = child(runtime, 'perf-floor.ts', [String(n), String(seconds), String(sinkPort)], {}, [], 0);
   try {
     const r = await nextMessage<{ cpuPercent: number; usPerPacket: number; packets: number }>(f, 'floor', (seconds + 120) * 1000);
     const s = await ask<{ packets: number; cpuPercent: number }>(sink, { type: 'stats' }, 'stats');
-    floors[`${runtime}:${n}`] = { cpu: r.cpuPercent, usPerPacket: r.usPerPacket, sinkCpu: s.cpuPercent, lost: Math.max(0, n * 50 * (seconds + 1) - s.packets) };
-    console.log(`[perf] floor ${runtime} N=${n}: ${r.cpuPercent.toFixed(1)} % CPU, ${r.usPerPacket.toFixed(2)} µs/packet (sink ${s.cpuPercent.toFixed(1)} %)`);
+    floors[`${round}:${runtime}:${n}`] = { cpu: r.cpuPercent, usPerPacket: r.usPerPacket, sinkCpu: s.cpuPercent, lost: Math.max(0, n * 50 * (seconds + 1) - s.packets) };
+    console.log(`[perf] round ${round} floor ${runtime} N=${n}: ${r.cpuPercent.toFixed(1)} % CPU, ${r.usPerPacket.toFixed(2)} µs/packet (sink ${s.cpuPercent.toFixed(1)} %)`);
   } catch (e) {
     console.error(`[perf] floor ${runtime} N=${n} failed: ${(e as Error).message}`);
     f.kill('SIGKILL');
@@ -133,14 +144,14 @@ async function runMemFloor(n: number, runtime: string): Promise<void> {
   }
 }
 
-async function runClient(n: number, scenario: string, lib: string, runtime: string, media: string, format: string, floorN = n): Promise<void> {
-  const label = `${lib} ${runtime} ${scenario}${format ? ` (${format})` : ''} N=${n}`;
+async function runClient(round: number, n: number, scenario: string, lib: string, runtime: string, media: string, format: string, floorN = n): Promise<void> {
+  const label = `round ${round}: ${lib} ${runtime} ${scenario}${format ? ` (${format})` : ''} N=${n}`;
   console.log(`[perf] ${label}…`);
   await ask(emulator, { type: 'reset' }, 'reset-done');
   // BENCH_PROFILE=dir: a CPU profile of each Node client (open in Chrome DevTools or speedscope)
   const prof = process.env.BENCH_PROFILE && runtime === 'node' ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
-  const c = child(runtime, 'perf-client.ts', [lib, scenario, String(n), String(seconds), format], { ...env, BENCH_MEDIA: media }, prof);
-  const row: Row = { n, scenario: format ? `${scenario} (${format})` : scenario, lib, runtime, cpu: NaN, usPerPacket: NaN, ratio: NaN, p50: NaN, p99: NaN, max: NaN, lost: NaN, expected: NaN, emuCpu: NaN };
+  const c = child(runtime, 'perf-client.ts', [lib, scenario, String(n), String(seconds), format], { ...env, BENCH_MEDIA: media }, prof, 0);
+  const row: Row = { round, n, scenario: format ? `${scenario} (${format})` : scenario, lib, runtime, cpu: NaN, usPerPacket: NaN, ratio: NaN, p50: NaN, p99: NaN, max: NaN, lost: NaN, expected: NaN, emuCpu: NaN };
   try {
     const joined = await nextMessage<{ joinMs: number; daveFormed?: number }>(c, 'joined', 600_000);
     row.joinS = joined.joinMs / 1000;
@@ -150,7 +161,8 @@ async function runClient(n: number, scenario: string, lib: string, runtime: stri
     c.send({ type: 'go' });
     await new Promise((r) => setTimeout(r, 2_000));
     await ask(emulator, { type: 'cpu-start' }, 'cpu-started');
-    const sent = await nextMessage<{ mainThreadPercent: number; cpuPercent: number; cpuMsPerPacket: number; late: { p50: number; p99: number; max: number; packets: number }; rssPerConnection: number }>(c, 'sent', (seconds + 60) * 1000);
+    const sent = await nextMessage<{ mainThreadPercent: number; cpuPercent: number; cpuMsPerPacket: number; late: { p50: number; p99: number; max: number; packets: number }; rssPerConnection: number; gc: Gc | null }>(c, 'sent', (seconds + 60) * 1000);
+    row.gc = sent.gc;
     const ecpu = await ask<{ cpuPercent: number }>(emulator, { type: 'cpu' }, 'cpu');
     await new Promise((r) => setTimeout(r, 300));
     const st = (await ask<{ stats: { lost: number; expected: number } }>(emulator, { type: 'stats' }, 'stats')).stats;
@@ -161,14 +173,14 @@ async function runClient(n: number, scenario: string, lib: string, runtime: stri
     row.error = (e as Error).message;
     c.kill('SIGKILL');
   }
-  const floor = floors[`${runtime}:${floorN}`] ?? floors[`node:${floorN}`];
+  // the ratio to the floor of the same round and runtime
+  const floor = floors[`${round}:${runtime}:${floorN}`] ?? floors[`${round}:node:${floorN}`];
   if (floor && Number.isFinite(row.usPerPacket)) row.ratio = row.usPerPacket / floor.usPerPacket;
   rows.push(row);
   console.log(`[perf]   ${Number.isFinite(row.cpu) ? `${row.cpu.toFixed(1)} % CPU (main thread busy ${row.mainThread?.toFixed(1)} %), ${row.usPerPacket.toFixed(2)} µs/packet (${row.ratio.toFixed(2)}× floor), p99 ${row.p99.toFixed(2)} ms, lost ${row.lost}/${row.expected}, emulator ${row.emuCpu.toFixed(1)} %` : `failed: ${row.error}`}`);
 }
 
 for (const n of sizes) {
-  for (const rt of runtimes) await runFloor(n, rt);
   for (const rt of runtimes) await runMemFloor(n, rt);
   const peers = child('node', 'perf-peers.ts', [String(n)], env);
   try {
@@ -178,18 +190,22 @@ for (const n of sizes) {
     peers.kill('SIGKILL');
     continue;
   }
-  const clients: [string, string][] = [['voicewire', 'node'], ...(runtimes.includes('bun') ? [['voicewire', 'bun'] as [string, string]] : []), ['djs', 'node']];
+  // voicewire on Node, the drop-in, @discordjs/voice, voicewire on Bun — every row in every round, after that round's floors
+  const clients: [string, string][] = [['voicewire', 'node'], ['dropin', 'node'], ['djs', 'node'], ...(runtimes.includes('bun') ? [['voicewire', 'bun'] as [string, string]] : [])];
   const plan: [string, string, string, number][] = [
     ['broadcast', '', '', n],
     ['perstream', files.ogg, 'ogg', n],
     ...(existsSync(files.webm) ? [['perstream', files.webm, 'webm', n] as [string, string, string, number]] : []),
     ['transcode', files.pcm, '', Math.min(K, n)],
   ];
-  for (const [scenario, media, format, count] of plan) {
-    if (onlyScenarios && !onlyScenarios.includes(scenario)) continue;
-    for (const [lib, rt] of clients) {
-      if (process.env.BENCH_LIBS && !process.env.BENCH_LIBS.split(',').includes(`${lib}-${rt}`)) continue;
-      await runClient(count, scenario, lib, rt, media, format, n);
+  for (let round = 1; round <= rounds; round++) {
+    for (const rt of runtimes) await runFloor(n, rt, round);
+    for (const [scenario, media, format, count] of plan) {
+      if (onlyScenarios && !onlyScenarios.includes(scenario)) continue;
+      for (const [lib, rt] of clients) {
+        if (process.env.BENCH_LIBS && !process.env.BENCH_LIBS.split(',').includes(`${lib}-${rt}`)) continue;
+        await runClient(round, count, scenario, lib, rt, media, format, n);
+      }
     }
   }
   await ask(peers, { type: 'stop' }, 'stopped', 120_000).catch(() => peers.kill('SIGKILL'));
@@ -197,49 +213,95 @@ for (const n of sizes) {
 emulator.send({ type: 'stop' });
 sink.send({ type: 'stop' });
 
-// ── report ──
+// ── report: per row, the median over the rounds and the range (min–max) ──
 const f = (x: number | undefined, d = 1): string => (x !== undefined && Number.isFinite(x) ? x.toFixed(d) : 'n/a');
 const kib = (x: number | undefined): string => (x !== undefined && Number.isFinite(x) ? `${(x / 1024).toFixed(0)}` : 'n/a');
-const libName = (r: Row): string => `${r.lib === 'djs' ? '@discordjs/voice 0.19.2' : 'voicewire'} (${r.runtime === 'bun' ? 'Bun' : 'Node'})`;
+const LIB: Record<string, string> = { voicewire: 'voicewire', dropin: '@voicewire/discordjs', djs: '@discordjs/voice 0.19.2' };
+const libName = (r: { lib: string; runtime: string }): string => `${LIB[r.lib] ?? r.lib} (${r.runtime === 'bun' ? 'Bun' : 'Node'})`;
+const median = (xs: number[]): number => {
+  const v = xs.filter(Number.isFinite).sort((x, y) => x - y);
+  if (v.length === 0) return NaN;
+  const m = v.length >> 1;
+  return v.length % 2 ? (v[m] as number) : ((v[m - 1] as number) + (v[m] as number)) / 2;
+};
+const spread = (xs: number[], d: number): string => {
+  const v = xs.filter(Number.isFinite);
+  return v.length ? `${f(median(v), d)} (${f(Math.min(...v), d)}–${f(Math.max(...v), d)})` : 'n/a';
+};
+interface Summary { scenario: string; lib: string; runtime: string; n: number; rows: Row[]; ratio: number; usPerPacket: number }
+const summaries: Summary[] = [];
+for (const r of rows) {
+  let sm = summaries.find((x) => x.scenario === r.scenario && x.lib === r.lib && x.runtime === r.runtime && x.n === r.n);
+  if (!sm) summaries.push((sm = { scenario: r.scenario, lib: r.lib, runtime: r.runtime, n: r.n, rows: [], ratio: NaN, usPerPacket: NaN }));
+  sm.rows.push(r);
+}
+for (const sm of summaries) {
+  sm.ratio = median(sm.rows.map((r) => r.ratio));
+  sm.usPerPacket = median(sm.rows.map((r) => r.usPerPacket));
+}
+const floorRows = new Map<string, { cpu: number[]; us: number[]; sink: number[] }>();
+for (const [k, v] of Object.entries(floors)) {
+  const key = k.split(':').slice(1).join(':');
+  const e = floorRows.get(key) ?? { cpu: [], us: [], sink: [] };
+  e.cpu.push(v.cpu);
+  e.us.push(v.usPerPacket);
+  e.sink.push(v.sinkCpu);
+  floorRows.set(key, e);
+}
+const gcCell = (rs: Row[]): string => {
+  const g = rs.map((r) => r.gc).filter((x): x is Gc => !!x);
+  if (g.length === 0) return 'n/a';
+  return `${f(median(g.map((x) => x.count)), 0)} / ${f(median(g.map((x) => x.major)), 0)} / ${f(median(g.map((x) => x.pauseMs)), 0)} ms`;
+};
+const heapCell = (rs: Row[]): string => {
+  const g = rs.map((r) => r.gc).filter((x): x is Gc => !!x);
+  return g.length ? `${f(median(g.map((x) => x.heapGrowth / 1024 / 1024)), 1)} MiB` : 'n/a';
+};
 const lines: string[] = [
-  `## Performance with DAVE on (${process.version}, ${cpus()[0]?.model ?? ''}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; ${seconds} s per row)`,
+  `## Performance with DAVE on (${process.version}, ${cpus()[0]?.model ?? ''}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; ${seconds} s per row, ${rounds} interleaved rounds)`,
   '',
-  '`npm run bench perf`. Every connection is in a two-member DAVE group (a deafened peer in another process), so each packet is DAVE-encrypted, then transport-encrypted (voicewire: sodium XChaCha20; @discordjs/voice: its AES-256-GCM). CPU is the client process over the measured window; µs/packet = CPU time ÷ packets handed to sockets; the ratio is to the floor of the same run and runtime. Lateness: at the socket, against each stream\'s 20 ms grid. Lost: packets the emulator did not receive.',
+  `\`npm run bench perf\`. Every connection is in a two-member DAVE group (a deafened peer in another process), so each packet is DAVE-encrypted, then transport-encrypted (voicewire and the drop-in: sodium XChaCha20; @discordjs/voice: its AES-256-GCM). Each round runs the floor, then every library on every workload; a cell is the median over the rounds with the range (min–max) in brackets. CPU is the client process over the measured window; µs/packet = CPU time ÷ packets handed to sockets; × floor is computed within each round, against that round's floor of the same runtime. ${pin ? 'The client runs alone on CPU 0 (taskset); the emulator, the sink, the DAVE peers and this orchestrator share CPU 1 — lateness is measured that way.' : 'Not pinned: the client shared its cores with the emulator, the sink and the peers.'} Lateness: at the socket, against each stream's 20 ms grid. Lost: packets the emulator did not receive, over all rounds. GC: collections in the window / major ones / total pause (Node); heap: JS heap growth over the window.`,
   '',
   '### The floor',
   '',
   '| runtime | N | CPU % | µs / packet | sink CPU % |',
   '|---|---:|---:|---:|---:|',
-  ...Object.entries(floors).map(([k, v]) => `| ${k.split(':')[0]} | ${k.split(':')[1]} | ${f(v.cpu)} | ${f(v.usPerPacket, 2)} | ${f(v.sinkCpu)} |`),
+  ...[...floorRows.entries()].map(([k, v]) => `| ${k.split(':')[0]} | ${k.split(':')[1]} | ${spread(v.cpu, 1)} | ${spread(v.us, 2)} | ${spread(v.sink, 1)} |`),
   '',
   '### Workloads',
   '',
-  '| workload | library | N | CPU % | µs / packet | × floor | p50 late | p99 late | max late | lost | emulator CPU % |',
-  '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
-  ...rows.map((r) => `| ${r.scenario} | ${libName(r)} | ${r.n} | ${f(r.cpu)} | ${f(r.usPerPacket, 2)} | ${f(r.ratio, 2)} | ${f(r.p50, 2)} ms | ${f(r.p99, 2)} ms | ${f(r.max, 1)} ms | ${Number.isFinite(r.lost) ? `${r.lost}/${r.expected}` : (r.error ?? 'n/a')} | ${f(r.emuCpu)} |`),
+  '| workload | library | N | µs / packet | × floor | CPU % | p99 late (ms) | max late (ms) | lost | GC (count / major / pause) | heap growth | emulator CPU % |',
+  '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ...summaries.map((sm) => {
+    const rs = sm.rows;
+    const lost = rs.reduce((x, r) => x + (Number.isFinite(r.lost) ? r.lost : 0), 0);
+    const expected = rs.reduce((x, r) => x + (Number.isFinite(r.expected) ? r.expected : 0), 0);
+    const errors = rs.filter((r) => r.error).length;
+    return `| ${sm.scenario} | ${libName(sm)} | ${sm.n} | ${spread(rs.map((r) => r.usPerPacket), 2)} | ${spread(rs.map((r) => r.ratio), 2)} | ${spread(rs.map((r) => r.cpu), 1)} | ${spread(rs.map((r) => r.p99), 1)} | ${spread(rs.map((r) => r.max), 1)} | ${lost}/${expected}${errors ? ` (${errors} failed)` : ''} | ${gcCell(rs)} | ${heapCell(rs)} | ${spread(rs.map((r) => r.emuCpu), 1)} |`;
+  }),
   '',
-  `Transcode: the Opus encoder alone costs ${f(encoderUs, 1)} µs per 20 ms frame here (native libopus, what both libraries call); a transcode row's pipeline share is its µs/packet minus that, over that.`,
+  `Transcode: the Opus encoder alone costs ${f(encoderUs, 1)} µs per 20 ms frame here (native libopus, what every library calls); a transcode row's pipeline share is its µs/packet minus that.`,
   '',
-  ...rows.filter((r) => r.scenario === 'transcode' && Number.isFinite(r.usPerPacket)).map((r) => `- ${libName(r)}: ${f(r.usPerPacket, 1)} µs/packet = encoder ${f(encoderUs, 1)} + pipeline ${f(r.usPerPacket - encoderUs, 1)} (${f(((r.usPerPacket - encoderUs) / encoderUs) * 100, 0)} % of the encoder)`),
+  ...summaries.filter((sm) => sm.scenario === 'transcode' && Number.isFinite(sm.usPerPacket)).map((sm) => `- ${libName(sm)}: ${f(sm.usPerPacket, 1)} µs/packet = encoder ${f(encoderUs, 1)} + pipeline ${f(sm.usPerPacket - encoderUs, 1)} (${f(((sm.usPerPacket - encoderUs) / encoderUs) * 100, 0)} % of the encoder)`),
   '',
-  '### Memory per connection (idle, after GC)',
+  '### Memory per connection (idle, after GC; first round)',
   '',
   '| what | RSS KiB | JS heap KiB | external KiB | native KiB (RSS − heap − external) |',
   '|---|---:|---:|---:|---:|',
   ...Object.entries(memFloors).map(([k, m]) => `| floor: TLS WebSocket + UDP socket (${k.split(':')[0]}, N=${k.split(':')[1]}) | ${kib(m.rss)} | ${kib(m.heap)} | ${kib(m.external)} | ${kib(m.rss - m.heap - m.external)} |`),
-  ...rows.filter((r) => r.scenario === 'broadcast' && r.idle).map((r) => `| ${libName(r)}, N=${r.n} | ${kib(r.idle?.rss)} | ${kib(r.idle?.heap)} | ${kib(r.idle?.external)} | ${kib((r.idle?.rss ?? NaN) - (r.idle?.heap ?? NaN) - (r.idle?.external ?? NaN))} |`),
+  ...rows.filter((r) => r.scenario === 'broadcast' && r.round === 1 && r.idle).map((r) => `| ${libName(r)}, N=${r.n} | ${kib(r.idle?.rss)} | ${kib(r.idle?.heap)} | ${kib(r.idle?.external)} | ${kib((r.idle?.rss ?? NaN) - (r.idle?.heap ?? NaN) - (r.idle?.external ?? NaN))} |`),
   '',
 ];
 const md = lines.join('\n');
 console.log(md);
 mkdirSync(join(here, '..', 'results'), { recursive: true });
 writeFileSync(join(here, '..', 'results', 'perf.md'), md);
-writeFileSync(join(here, '..', 'results', 'perf.json'), JSON.stringify({ floors, memFloors, encoderUs, rows }, null, 2));
+writeFileSync(join(here, '..', 'results', 'perf.json'), JSON.stringify({ pinned: pin, rounds, floors, memFloors, encoderUs, rows }, null, 2));
 
 // Chart: µs per packet as a multiple of the floor, per workload and library.
 try {
   const { Resvg } = await import('@resvg/resvg-js');
-  const data = rows.filter((r) => Number.isFinite(r.ratio));
+  const data = summaries.filter((r) => Number.isFinite(r.ratio));
   const W = 960, H = 440, pad = 70;
   const groups = [...new Set(data.map((r) => r.scenario))];
   const libs = [...new Set(data.map(libName))];
@@ -247,7 +309,7 @@ try {
   const max = Math.max(2, ...data.map((r) => r.ratio)) * 1.15;
   const ph = H - 2 * pad;
   const gw = (W - 2 * pad) / Math.max(1, groups.length);
-  let body = `<text x="${W / 2}" y="30" font-family="DejaVu Sans" font-size="16" text-anchor="middle">CPU per packet as a multiple of the floor (DAVE on, N=${sizes.join('/')})</text>`;
+  let body = `<text x="${W / 2}" y="30" font-family="DejaVu Sans" font-size="16" text-anchor="middle">CPU per packet as a multiple of the floor, median of ${rounds} rounds (DAVE on, N=${sizes.join('/')})</text>`;
   body += `<line x1="${pad}" y1="${pad + ph}" x2="${W - pad}" y2="${pad + ph}" stroke="#444"/>`;
   const yFloor = pad + ph - (1 / max) * ph;
   body += `<line x1="${pad}" y1="${yFloor}" x2="${W - pad}" y2="${yFloor}" stroke="#888" stroke-dasharray="4 4"/><text x="${pad - 6}" y="${yFloor + 4}" font-family="DejaVu Sans" font-size="11" text-anchor="end">floor</text>`;

@@ -9,13 +9,13 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 const bin = (n) => join(here, '..', '..', '..', 'node_modules', '.bin', n);
 const only = process.argv[2];
-const suites = ['crypto', 'send', 'scale', 'perf', 'heap', 'mix'].filter((s) => !only || s === only).filter((s) => existsSync(join(here, `${s}.ts`)));
+const suites = ['crypto', 'send', 'scale', 'perf', 'stages', 'heap', 'mix'].filter((s) => !only || s === only).filter((s) => existsSync(join(here, `${s}.ts`)));
 let status = 0;
 for (const suite of suites) {
   const file = join(here, `${suite}.ts`);
   console.log(`\n# ${suite} on Node`);
   status |= spawnSync(bin('tsx'), [file], { stdio: 'inherit' }).status ?? 1;
-  if (existsSync(bin('bun')) && (suite === 'crypto' || suite === 'mix')) {
+  if (existsSync(bin('bun')) && (suite === 'crypto' || suite === 'mix' || suite === 'stages')) {
     console.log(`\n# ${suite} on Bun`);
     status |= spawnSync(bin('bun'), [file], { stdio: 'inherit' }).status ?? 1;
   }
