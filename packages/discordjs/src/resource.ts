@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { Readable } from 'node:stream';
-import { applyVolume, assertFile, createFfmpegResource, demuxOggOpus, demuxWebmOpus, OpusCodec, pcmFrames, type AudioResource as VwResource } from '@voicewire/audio';
+import { applyVolume, assertFile, AudioError, createFfmpegResource, demuxOggOpus, demuxWebmOpus, OpusCodec, pcmFrames, type AudioResource as VwResource } from '@voicewire/audio';
 import { SILENCE_FRAME, StreamType, TransformerType } from './enums.js';
 import type { AudioPlayer } from './player.js';
 
@@ -20,6 +20,8 @@ export interface CreateAudioResourceOptions<Metadata> {
   silencePaddingFrames?: number;
   /** voicewire: the ffmpeg binary (default: `ffmpeg` on PATH, else the `ffmpeg-static` package when installed). */
   ffmpegPath?: string;
+  /** voicewire: start this far into a file or URL played through ffmpeg (ms); `resource.seek()` moves later. */
+  startAtMs?: number;
 }
 
 /** One step of the resource's pipeline (what `@discordjs/voice` lists in `edges`). */
@@ -71,8 +73,12 @@ export class AudioResource<Metadata = unknown> {
   readonly silencePaddingFrames: number;
   /** Silence frames still to play after the end; -1 before the end was reached. */
   silenceRemaining = -1;
+  /** The voicewire resource underneath, when it can seek (a file or URL through ffmpeg). */
+  readonly #seekable: VwResource | undefined;
 
-  constructor(edges: readonly Edge[], playStream: Readable, metadata: Metadata, silencePaddingFrames: number, extras: { volume?: VolumeTransformer; encoder?: OpusCodec } = {}) {
+  constructor(edges: readonly Edge[], playStream: Readable, metadata: Metadata, silencePaddingFrames: number, extras: { volume?: VolumeTransformer; encoder?: OpusCodec; seekable?: VwResource; startAtMs?: number } = {}) {
+    this.#seekable = extras.seekable?.seek ? extras.seekable : undefined;
+    this.playbackDuration = extras.startAtMs ?? 0;
     this.edges = edges;
     this.playStream = playStream;
     this.metadata = metadata;
@@ -95,6 +101,21 @@ export class AudioResource<Metadata = unknown> {
     if (this.playStream.readable) return true;
     if (this.silenceRemaining === -1) this.silenceRemaining = this.silencePaddingFrames;
     return this.silenceRemaining !== 0;
+  }
+
+  /**
+   * voicewire: moves a resource made from a file path or URL (through ffmpeg) to `ms`, as voicewire's `seek()` does
+   * (ffmpeg starts again with -ss). The packets already buffered are dropped; `playbackDuration` becomes `ms`.
+   * Throws for a stream (bytes cannot be read twice).
+   */
+  seek(ms: number): void {
+    const r = this.#seekable;
+    if (!r?.seek) throw new AudioError('E_SEEK_UNSUPPORTED', 'this resource cannot seek: only a file path or URL played through ffmpeg (StreamType.Arbitrary) can');
+    r.seek(ms);
+    while (this.playStream.read() !== null) {
+      // the packets read ahead belong to the old position
+    }
+    this.playbackDuration = ms;
   }
 
   get ended(): boolean {
@@ -179,6 +200,9 @@ export function createAudioResource<Metadata = null>(input: string | Readable, o
   const edges: Edge[] = [];
   let packets: AsyncIterable<Uint8Array>;
   let onDestroy = (): void => {};
+  let seekable: VwResource | undefined;
+  const startAtMs = typeof input === 'string' ? options.startAtMs : undefined;
+  if (options.startAtMs !== undefined && typeof input !== 'string') throw new AudioError('E_SEEK_UNSUPPORTED', 'startAtMs needs a file path or URL: a stream cannot start later than its bytes');
   if (typeof input === 'string' && !/^[a-z][a-z0-9+.-]*:/i.test(input)) assertFile(input);
 
   switch (inputType) {
@@ -188,7 +212,8 @@ export function createAudioResource<Metadata = null>(input: string | Readable, o
       if (inline) {
         // ffmpeg decodes to PCM; we scale and encode (no second decode).
         const pcmVolume = volume as VolumeTransformer;
-        const r = createFfmpegResource(source, { ffmpegPath, output: 'pcm', title: typeof input === 'string' ? input : 'stream' });
+        const r = createFfmpegResource(source, { ffmpegPath, output: 'pcm', title: typeof input === 'string' ? input : 'stream', ...(startAtMs !== undefined ? { startAtMs } : {}) });
+        seekable = r;
         onDestroy = () => r.close();
         edges.push(edge(TransformerType.FFmpegPCM, StreamType.Arbitrary, StreamType.Raw, 2), edge(TransformerType.InlineVolume, StreamType.Raw, StreamType.Raw, 0.5), edge(TransformerType.OpusEncoder, StreamType.Raw, StreamType.Opus, 1.5));
         packets = (async function* () {
@@ -205,7 +230,8 @@ export function createAudioResource<Metadata = null>(input: string | Readable, o
         })();
         break;
       }
-      const r = createFfmpegResource(source, { ffmpegPath, output: 'ogg', title: typeof input === 'string' ? input : 'stream' });
+      const r = createFfmpegResource(source, { ffmpegPath, output: 'ogg', title: typeof input === 'string' ? input : 'stream', ...(startAtMs !== undefined ? { startAtMs } : {}) });
+      seekable = r;
       onDestroy = () => r.close();
       edges.push(edge(TransformerType.FFmpegOgg, StreamType.Arbitrary, StreamType.OggOpus, 2), edge(TransformerType.OggOpusDemuxer, StreamType.OggOpus, StreamType.Opus, 1));
       packets = fromVwResource(r);
@@ -258,6 +284,8 @@ export function createAudioResource<Metadata = null>(input: string | Readable, o
   return new AudioResource(edges, playStream, (options.metadata ?? null) as Metadata extends null | undefined ? null : Metadata, options.silencePaddingFrames ?? 5, {
     ...(volume ? { volume } : {}),
     ...(inputType === StreamType.Raw ? { encoder: codec() } : {}),
+    ...(seekable ? { seekable } : {}),
+    ...(startAtMs !== undefined ? { startAtMs } : {}),
   });
 }
 

@@ -7,7 +7,13 @@ import { VoiceError } from '@voicewire/voice';
 import { createAudioPlayer, createAudioResource, entersState, joinVoiceChannel, StreamType, VoiceConnectionDisconnectReason, VoiceConnectionStatus, type VoiceConnection, type VoiceConnectionState } from '../src/index.js';
 import { startEmulator, type Emulator } from '../src/emulator.js';
 import { Readable } from 'node:stream';
-import { until } from '@voicewire/testkit';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join as joinPath } from 'node:path';
+import { OpusCodec } from '@voicewire/audio';
+import { power, until } from '@voicewire/testkit';
 
 const GUILD = '41771983423143937';
 const CHANNEL = '127121515262115840';
@@ -80,5 +86,43 @@ describe('Disconnected carries the cause', () => {
     const s = c.state as VoiceConnectionState & { status: VoiceConnectionStatus.Disconnected };
     expect(s.reason).toBe(VoiceConnectionDisconnectReason.AdapterUnavailable);
     expect(s.error?.code).toBe('E_GATEWAY_UNAVAILABLE');
+  });
+});
+
+describe('seeking on the drop-in (voicewire extension)', () => {
+  it('createAudioResource(path, { startAtMs }) and resource.seek(): the listener hears the new position; playbackDuration follows', async () => {
+    const ffmpegPath = (createRequire(import.meta.url)('@ffmpeg-installer/ffmpeg') as { path: string }).path;
+    const mp3 = joinPath(mkdtempSync(joinPath(tmpdir(), 'voicewire-djs-seek-')), 'two-tone.mp3');
+    // 440 Hz for 2 s, then 880 Hz for 2 s
+    const made = spawnSync(ffmpegPath, ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'aevalsrc=0.3*sin(2*PI*if(lt(t\\,2)\\,440\\,880)*t):s=48000:d=4', '-ac', '2', '-c:a', 'libmp3lame', mp3]);
+    expect(made.status).toBe(0);
+    const server = await startEmulator({ heartbeatIntervalMs: 1_000 });
+    servers.push(server);
+    const a = join(server, A);
+    const b = join(server, B, false);
+    await Promise.all([entersState(a, VoiceConnectionStatus.Ready, 10e3), entersState(b, VoiceConnectionStatus.Ready, 10e3)]);
+    await Promise.all([a.voicewire.ready({ e2ee: true, timeoutMs: 5_000 }), b.voicewire.ready({ e2ee: true, timeoutMs: 5_000 })]);
+    const codec = new OpusCodec();
+    const tones: number[] = [];
+    b.receiver.subscribe(A).on('data', (p: Buffer) => {
+      if (p.length <= 3) return;
+      const pcm = codec.decode(p);
+      tones.push(power(pcm, 880) > power(pcm, 440) ? 880 : 440);
+    });
+    const player = createAudioPlayer();
+    a.subscribe(player);
+    const resource = createAudioResource(mp3, { ffmpegPath, startAtMs: 300 });
+    expect(resource.playbackDuration).toBe(300);
+    player.play(resource);
+    await until(() => tones.length >= 15, 5_000, 'the start of the track heard');
+    expect(tones.slice(3, 15).every((t) => t === 440)).toBe(true);
+    resource.seek(2_500);
+    expect(resource.playbackDuration).toBe(2_500);
+    const at = tones.length;
+    await until(() => tones.length >= at + 25, 5_000, 'frames after the seek');
+    expect(tones.slice(at + 5, at + 25).every((t) => t === 880)).toBe(true);
+    expect(resource.playbackDuration).toBeGreaterThanOrEqual(2_800);
+    expect(() => createAudioResource(Readable.from([Buffer.alloc(10)]), { startAtMs: 10 })).toThrow(/E_SEEK_UNSUPPORTED/);
+    player.stop(true);
   });
 });
