@@ -3,7 +3,7 @@
 // exports, bin) do not exist in dist/, then publish through changesets (which runs `pnpm publish`: it applies
 // publishConfig and resolves workspace:*). `--pack DIR` packs the tarballs into DIR instead (what the
 // pack-and-install test installs).  Usage: node scripts/release.mjs [--pack DIR]
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,8 +35,27 @@ function entryFiles(pkg) {
   return out;
 }
 
+// Build two packages at a time (the machine has two cores; each tsup runs esbuild, then the declaration build).
+const queue = [...publicPackages];
+await Promise.all(
+  [0, 1].map(async () => {
+    for (let next = queue.shift(); next; next = queue.shift()) {
+      const { dir } = next;
+      const r = await new Promise((resolve) => {
+        const child = spawn(join(root, 'node_modules', '.bin', 'tsup'), [], { cwd: dir, env: process.env });
+        let out = '';
+        child.stdout.on('data', (d) => (out += d));
+        child.stderr.on('data', (d) => (out += d));
+        child.on('close', (code) => resolve({ code, out }));
+      });
+      if (r.code !== 0) {
+        console.error(`tsup failed in ${dir}:\n${r.out}`);
+        process.exit(1);
+      }
+    }
+  }),
+);
 for (const { dir, pkg } of publicPackages) {
-  run(join(root, 'node_modules', '.bin', 'tsup'), [], dir);
   // every file `files` names that is not a folder or a pattern (README.md, LICENSE) must exist, or the tarball lacks it
   const listed = (pkg.files ?? []).filter((f) => /\.[a-z]+$/i.test(f) && !f.includes('*') && !f.startsWith('dist'));
   const missing = [...entryFiles(pkg), ...listed].filter((f) => !existsSync(join(dir, f)));
@@ -48,7 +67,8 @@ for (const { dir, pkg } of publicPackages) {
 if (packDir) {
   mkdirSync(packDir, { recursive: true });
   const before = new Set(readdirSync(packDir));
-  for (const { dir } of publicPackages) run(pnpm[0], [...pnpm.slice(1), 'pack', '--pack-destination', packDir], dir);
+  // one recursive pnpm pack for every public package (it resolves workspace:* and applies publishConfig)
+  run(pnpm[0], [...pnpm.slice(1), '-r', ...publicPackages.flatMap(({ pkg }) => ['--filter', pkg.name]), 'pack', '--pack-destination', packDir], root);
   const tarballs = readdirSync(packDir).filter((f) => f.endsWith('.tgz') && !before.has(f)).sort();
   console.log(`packed ${publicPackages.length} packages into ${packDir}:`);
   for (const t of tarballs) console.log(`  ${t}`);

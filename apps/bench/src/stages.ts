@@ -140,7 +140,7 @@ const md = [
   '',
   '| stage | µs / packet | in the floor |',
   '|---|---:|---|',
-  ...rows.map((r) => `| ${r.name} | ${r.us.toFixed(2)} | ${/DAVE|seal|UDP/.test(r.name) ? 'yes' : ''} |`),
+  ...rows.map((r) => `| ${r.name} | ${r.us.toFixed(2)} | ${/^(DAVE|transport seal|UDP)/.test(r.name) ? 'yes' : r.name.startsWith('connection') ? 'its seal' : ''} |`),
   '',
   `Session alone (its row minus the seal): ${(rows.find((r) => r.name.startsWith('connection'))!.us - seal).toFixed(2)} µs.`,
   '',
