@@ -16,3 +16,4 @@ export * from './player.js';
 export * from './recorder.js';
 export * from './listen.js';
 export { Mixer, type MixerTrack, type MixerTrackOptions } from './mixer.js';
+export { MediaEngine, defaultEngine, type CycleClient, type EngineTimers, type MediaEngineOptions } from './media-engine.js';

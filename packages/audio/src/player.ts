@@ -1,12 +1,17 @@
 /**
- * The AudioPlayer: plays a queue of resources into one or more connections, one 20 ms frame at a time, paced
- * by deadline (frame n at start + n × 20 ms, never drifting; after a stall it does not burst more than
- * `maxBurst` frames). Pause/stop send the five silence frames. A resource that stalls or fails ends that track
- * with a reason; the player carries on with the next one.
+ * The AudioPlayer: plays a queue of resources into one or more connections, one 20 ms frame per cycle of the
+ * process's media engine (media-engine.ts: one timer for every player, frame n at start + n × 20 ms, bounded
+ * catch-up). A frame a resource has buffered is taken synchronously; otherwise one read is started and its frame
+ * goes out in a later cycle. Pause/stop send the five silence frames. A resource that stalls or fails ends that
+ * track with a reason; the player carries on with the next one.
+ *
+ * The state is one tagged union: idle, or a track that is playing, paused, or autopaused (no connection to play
+ * to, noSubscriber 'pause'); the track owns its resource, its position, its pending read and a frame held back.
  */
 import { EventEmitter } from 'node:events';
-import { FramePacer, isSilenceFrame } from '@voicewire/voice-protocol';
+import { isSilenceFrame } from '@voicewire/voice-protocol';
 import { AudioError } from './errors.js';
+import { defaultEngine, type CycleClient, type MediaEngine } from './media-engine.js';
 import { applyVolume, OpusCodec, PCM_FRAME_BYTES } from './pcm.js';
 import type { AudioResource } from './resource.js';
 
@@ -36,7 +41,11 @@ export type NoSubscriberBehavior = 'pause' | 'play' | 'stop';
 export interface AudioPlayerOptions {
   /** A source that yields nothing for this long ends its track with reason 'stalled'. */
   readonly stallTimeoutMs?: number;
+  /** The media engine to run on (default: the one every player of the process shares; tests pass their own). */
+  readonly engine?: MediaEngine;
+  /** @deprecated The catch-up rule is the media engine's (`new MediaEngine({ maxBurst })`); ignored. */
   readonly maxBurst?: number;
+  /** @deprecated The clock is the media engine's (`new MediaEngine({ timers })`); ignored. */
   readonly now?: () => number;
   /** Emit 'progress' every this many frames (default 50 = 1 s). */
   readonly progressEvery?: number;
@@ -47,149 +56,62 @@ export interface AudioPlayerOptions {
 /** 'autopaused': a track is loaded but no live connection is subscribed (noSubscriber 'pause'). */
 export type PlayerState = 'idle' | 'playing' | 'paused' | 'autopaused';
 
-interface Waiter {
-  due: number;
-  resolve: () => void;
+/** A track while it is the current one. */
+interface Track {
+  readonly resource: AudioResource;
+  frames: number;
+  /** A frame read but not sent (it arrived from an async read, or the last connection went away). */
+  held: Uint8Array | null;
+  /** An async read is under way; when it started (for the stall check). */
+  pendingSince: number | null;
+  /** The resource said it has no more frames. */
+  ended: boolean;
+  /** The resource's read failed. */
+  failure: Error | null;
+  /** Bumped by seek(): a read started before it does not deliver into the track. */
+  generation: number;
 }
 
-/**
- * One timer for every player of the process (they share the 20 ms grid's deadlines): waiters sit in a binary
- * min-heap by deadline; one setTimeout is armed for the earliest, and when it fires every waiter due within the
- * next `SLACK_MS` is released in one batch. The same clock watches reads that take too long (stalls), so a
- * player costs no timer per frame.
- */
-const SLACK_MS = 1;
-class FrameClock {
-  private readonly heap: Waiter[] = [];
-  private timer: ReturnType<typeof setTimeout> | null = null;
-  private armedFor = Infinity;
-  private readonly watched = new Set<{ since: number; limit: number; onStall: () => void }>();
-  private watchTimer: ReturnType<typeof setInterval> | null = null;
+type State =
+  | { readonly code: 'idle' }
+  | { readonly code: 'playing'; readonly track: Track }
+  | { readonly code: 'paused'; readonly track: Track }
+  | { readonly code: 'autopaused'; readonly track: Track };
 
-  wait(due: number, now: number): Promise<void> {
-    if (due - now <= SLACK_MS) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      this.push({ due, resolve });
-      if (due < this.armedFor) this.arm(now);
-    });
-  }
-
-  /** Cancels nothing: a woken player re-checks its state; a waiter resolved early is harmless. */
-  private arm(now: number): void {
-    if (this.timer !== null) clearTimeout(this.timer);
-    const first = this.heap[0];
-    if (!first) {
-      this.timer = null;
-      this.armedFor = Infinity;
-      return;
-    }
-    this.armedFor = first.due;
-    this.timer = setTimeout(() => this.fire(), Math.max(0, first.due - now));
-  }
-
-  private fire(): void {
-    this.timer = null;
-    this.armedFor = Infinity;
-    const now = performance.now();
-    for (let w = this.heap[0]; w && w.due - now <= SLACK_MS; w = this.heap[0]) {
-      this.pop();
-      w.resolve();
-    }
-    if (this.heap.length > 0) this.arm(now);
-  }
-
-  /** Calls `onStall` if the returned handle is not released within `limit` ms (checked every 50 ms). */
-  watch(limit: number, onStall: () => void): { release(): void } {
-    const entry = { since: performance.now(), limit, onStall };
-    this.watched.add(entry);
-    if (this.watchTimer === null) {
-      this.watchTimer = setInterval(() => {
-        const now = performance.now();
-        for (const e of this.watched) {
-          if (now - e.since >= e.limit) {
-            this.watched.delete(e);
-            e.onStall();
-          }
-        }
-        if (this.watched.size === 0 && this.watchTimer !== null) {
-          clearInterval(this.watchTimer);
-          this.watchTimer = null;
-        }
-      }, 50);
-      (this.watchTimer as { unref?: () => void }).unref?.();
-    }
-    return { release: () => void this.watched.delete(entry) };
-  }
-
-  private push(w: Waiter): void {
-    const h = this.heap;
-    h.push(w);
-    let i = h.length - 1;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if ((h[parent] as Waiter).due <= w.due) break;
-      h[i] = h[parent] as Waiter;
-      i = parent;
-    }
-    h[i] = w;
-  }
-
-  private pop(): void {
-    const h = this.heap;
-    const last = h.pop() as Waiter;
-    if (h.length === 0) return;
-    let i = 0;
-    for (;;) {
-      const l = 2 * i + 1;
-      if (l >= h.length) break;
-      const r = l + 1;
-      const c = r < h.length && (h[r] as Waiter).due < (h[l] as Waiter).due ? r : l;
-      if ((h[c] as Waiter).due >= last.due) break;
-      h[i] = h[c] as Waiter;
-      i = c;
-    }
-    h[i] = last;
-  }
-}
-const clock = new FrameClock();
-
-export class AudioPlayer extends EventEmitter<{
-  start: [title: string];
-  progress: [info: { title: string; frames: number }];
-  end: [info: { title: string; reason: TrackEndReason; frames: number; error?: Error }];
-  /** A track failed or stalled, or a sink threw. Emitted only when someone listens (the 'end' event has it too). */
-  error: [error: Error, title: string | null];
-  idle: [];
-}> {
+export class AudioPlayer
+  extends EventEmitter<{
+    start: [title: string];
+    progress: [info: { title: string; frames: number }];
+    end: [info: { title: string; reason: TrackEndReason; frames: number; error?: Error }];
+    /** A track failed or stalled, or a sink threw. Emitted only when someone listens (the 'end' event has it too). */
+    error: [error: Error, title: string | null];
+    idle: [];
+  }>
+  implements CycleClient
+{
   private readonly sinks = new Set<OpusSink>();
   private readonly waiting: AudioResource[] = [];
-  private current: AudioResource | null = null;
-  private running = false;
-  private paused = false;
-  private autopaused = false;
-  /** A frame read as the last connection went away: sent first when one is back, so nothing is lost. */
-  private held: Uint8Array | null = null;
-  private interrupt: TrackEndReason | null = null;
-  private wake: (() => void) | null = null;
+  private s: State = { code: 'idle' };
   private volume = 1;
   /** Decode → scale → encode for Opus resources while the volume is not 1. */
   private transcoder: OpusCodec | null = null;
-  private trackFrames = 0;
-  private readonly pacer: FramePacer;
-  private readonly now: () => number;
+  private readonly engine: MediaEngine;
+  private readonly stallMs: number;
+  private readonly progressEvery: number;
+  private readonly noSubscriber: NoSubscriberBehavior;
   framesSent = 0;
 
-  constructor(private readonly options: AudioPlayerOptions = {}) {
+  constructor(options: AudioPlayerOptions = {}) {
     super();
-    this.pacer = new FramePacer(20, options.maxBurst ?? 3);
-    this.now = options.now ?? (() => performance.now());
+    this.engine = options.engine ?? defaultEngine;
+    this.stallMs = options.stallTimeoutMs ?? 5_000;
+    this.progressEvery = options.progressEvery ?? 50;
+    this.noSubscriber = options.noSubscriber ?? 'pause';
   }
 
-  /** 'idle' at once after stop(), even while the track winds down. */
+  /** 'idle' at once after stop(). */
   get state(): PlayerState {
-    if (this.paused) return 'paused';
-    if (!this.current || this.interrupt === 'stopped') return 'idle';
-    return this.autopaused ? 'autopaused' : 'playing';
+    return this.s.code;
   }
 
   /**
@@ -197,22 +119,9 @@ export class AudioPlayer extends EventEmitter<{
    * position, not the time played), or null when idle.
    */
   get nowPlaying(): { title: string; playbackDurationMs: number } | null {
-    const r = this.current;
-    return r && this.state !== 'idle' ? { title: r.title, playbackDurationMs: r.positionMs ?? this.trackFrames * 20 } : null;
-  }
-
-  /**
-   * Moves the current track to `ms` (Ogg and WebM files, ffmpeg reading a path or URL). The next frame sent is the
-   * one at that position; `nowPlaying.playbackDurationMs` reports it. Throws E_NOT_PLAYING when idle and
-   * E_SEEK_UNSUPPORTED for a resource that cannot seek (a stream, frames in memory).
-   */
-  seek(ms: number): void {
-    const r = this.current;
-    if (!r || this.state === 'idle') throw new AudioError('E_NOT_PLAYING', 'nothing is playing: seek() moves the current track');
-    if (!r.seek) throw new AudioError('E_SEEK_UNSUPPORTED', `${r.title} cannot seek: only file-backed resources can (createOggOpusFileResource, createWebmOpusFileResource, or createFfmpegResource with a path or URL)`);
-    r.seek(ms);
-    this.held = null; // a frame of the old position
-    this.pacer.reset(); // the next frame goes out at once, and the grid starts again from there
+    if (this.s.code === 'idle') return null;
+    const t = this.s.track;
+    return { title: t.resource.title, playbackDurationMs: t.resource.positionMs ?? t.frames * 20 };
   }
 
   /** The resources waiting after the current one, in order (a copy). */
@@ -227,7 +136,6 @@ export class AudioPlayer extends EventEmitter<{
   /** Sends into `sink` from now on; returns a function that unsubscribes it. A destroyed connection unsubscribes itself. */
   subscribe(sink: OpusSink): () => void {
     this.sinks.add(sink);
-    if (this.autopaused && !sink.destroyed) this.wake?.(); // a listener again: carry on
     const unsubscribe = (): void => {
       this.sinks.delete(sink);
     };
@@ -236,44 +144,61 @@ export class AudioPlayer extends EventEmitter<{
     } catch {
       // a sink without usable events is still checked through `destroyed`
     }
+    if (this.s.code === 'autopaused' && !sink.destroyed) this.to({ code: 'playing', track: this.s.track }); // a listener again
     return unsubscribe;
   }
 
-  /** Adds to the queue; starts playing when idle. */
+  /** Adds to the queue; starts playing when idle ('start' is emitted before enqueue() returns). */
   enqueue(resource: AudioResource): void {
     this.waiting.push(resource);
     this.applyVolume(resource);
-    if (!this.running) this.loop().catch((e: unknown) => this.report(e, null));
+    if (this.s.code === 'idle') this.next();
   }
 
   /** Plays `resource` now, dropping the queue and ending the current track ('skipped'). */
   play(resource: AudioResource): void {
     for (const r of this.waiting.splice(0)) r.close();
-    if (this.current) this.interruptWith('skipped');
-    this.enqueue(resource);
+    this.waiting.push(resource);
+    this.applyVolume(resource);
+    if (this.s.code === 'idle') this.next();
+    else this.finish('skipped');
   }
 
   skip(): void {
-    if (this.current) this.interruptWith('skipped');
+    if (this.s.code !== 'idle') this.finish('skipped');
   }
 
   pause(): void {
-    if (this.paused || !this.current) return;
-    this.paused = true;
+    if (this.s.code !== 'playing' && this.s.code !== 'autopaused') return;
+    this.to({ code: 'paused', track: this.s.track });
     this.silence();
   }
 
   resume(): void {
-    if (!this.paused) return;
-    this.paused = false;
-    this.pacer.reset();
-    this.wake?.();
+    if (this.s.code !== 'paused') return;
+    this.to({ code: 'playing', track: this.s.track });
   }
 
   /** Ends the current track ('stopped') and clears the queue. */
   stop(): void {
     for (const r of this.waiting.splice(0)) r.close();
-    if (this.current) this.interruptWith('stopped');
+    if (this.s.code !== 'idle') this.finish('stopped');
+  }
+
+  /**
+   * Moves the current track to `ms` (Ogg and WebM files, ffmpeg reading a path or URL). The next frame sent is the
+   * one at that position; `nowPlaying.playbackDurationMs` reports it. Throws E_NOT_PLAYING when idle and
+   * E_SEEK_UNSUPPORTED for a resource that cannot seek (a stream, frames in memory).
+   */
+  seek(ms: number): void {
+    if (this.s.code === 'idle') throw new AudioError('E_NOT_PLAYING', 'nothing is playing: seek() moves the current track');
+    const t = this.s.track;
+    const r = t.resource;
+    if (!r.seek) throw new AudioError('E_SEEK_UNSUPPORTED', `${r.title} cannot seek: only file-backed resources can (createOggOpusFileResource, createWebmOpusFileResource, or createFfmpegResource with a path or URL)`);
+    r.seek(ms);
+    t.generation++;
+    t.held = null; // a frame of the old position
+    t.pendingSince = null;
   }
 
   /**
@@ -284,169 +209,132 @@ export class AudioPlayer extends EventEmitter<{
   setVolume(volume: number): void {
     if (!(volume >= 0 && volume <= 4)) throw new RangeError('volume must be between 0 and 4');
     this.volume = volume;
-    if (this.current) this.applyVolume(this.current);
+    if (this.s.code !== 'idle') this.applyVolume(this.s.track.resource);
     for (const r of this.waiting) this.applyVolume(r);
+  }
+
+  /** @internal One cycle of the media engine: at most one frame to every live sink. */
+  cycle(now: number): void {
+    const st = this.s;
+    if (st.code !== 'playing' && st.code !== 'autopaused') return;
+    const t = st.track;
+    if (t.failure) return this.finish('error', t.failure);
+    if (this.noSubscriber !== 'play' && !this.hasLiveSink()) {
+      if (this.noSubscriber === 'stop') {
+        for (const r of this.waiting.splice(0)) r.close();
+        return this.finish('unsubscribed');
+      }
+      if (st.code === 'playing') this.to({ code: 'autopaused', track: t });
+      return;
+    }
+    if (st.code === 'autopaused') this.to({ code: 'playing', track: t });
+    let frame = t.held;
+    t.held = null;
+    if (frame === null) {
+      if (t.pendingSince !== null) {
+        // waiting for the resource: an underrun this cycle, or a stall once it has lasted stallTimeoutMs
+        if (now - t.pendingSince >= this.stallMs) this.finish('stalled', new AudioError('E_STALLED', `${t.resource.title} produced no audio for ${this.stallMs} ms`));
+        return;
+      }
+      if (t.ended) return this.finish('finished');
+      const ready = this.readNow(t, now);
+      if (ready === undefined) return; // a read is under way
+      if (ready === null) return this.finish('finished');
+      frame = ready;
+    }
+    this.send(t.resource.volume === undefined && this.volume !== 1 ? this.scale(frame) : frame);
+    t.frames++;
+    this.framesSent++;
+    if (t.frames % this.progressEvery === 0) this.emit('progress', { title: t.resource.title, frames: t.frames });
+    // a resource without a synchronous path gets its next read started now, so its frame is there next cycle
+    if (!t.resource.readSync && t.pendingSince === null && t.held === null && !t.ended && this.s.code === 'playing' && this.s.track === t) this.startRead(t, now);
+  }
+
+  /** The next frame if the resource has one now, null at its end, undefined when a read had to be started. */
+  private readNow(t: Track, now: number): Uint8Array | null | undefined {
+    if (t.resource.readSync) {
+      try {
+        const f = t.resource.readSync();
+        if (f !== undefined) return f;
+      } catch (e) {
+        t.failure = asError(e);
+        return undefined;
+      }
+    }
+    this.startRead(t, now);
+    return undefined;
+  }
+
+  private startRead(t: Track, now: number): void {
+    t.pendingSince = now;
+    const generation = t.generation;
+    let read: Promise<Uint8Array | null>;
+    try {
+      read = t.resource.read();
+    } catch (e) {
+      t.pendingSince = null;
+      t.failure = asError(e);
+      return;
+    }
+    read.then(
+      (f) => {
+        if (t.generation !== generation) return; // seek() moved on
+        t.pendingSince = null;
+        if (f === null) t.ended = true;
+        else t.held = f;
+      },
+      (e: unknown) => {
+        if (t.generation !== generation) return;
+        t.pendingSince = null;
+        t.failure = asError(e ?? new Error('the resource failed'));
+      },
+    );
+  }
+
+  /** The next queued resource becomes the current track, or the player goes idle. */
+  private next(): void {
+    const r = this.waiting.shift();
+    if (!r) {
+      this.to({ code: 'idle' });
+      this.silence();
+      this.emit('idle');
+      return;
+    }
+    this.to({ code: 'playing', track: { resource: r, frames: 0, held: null, pendingSince: null, ended: false, failure: null, generation: 0 } });
+    this.emit('start', r.title);
+  }
+
+  /** Ends the current track with `reason` and moves on to the next one. */
+  private finish(reason: TrackEndReason, error?: Error): void {
+    const st = this.s;
+    if (st.code === 'idle') return;
+    const t = st.track;
+    t.generation++; // a read still under way delivers nothing
+    try {
+      t.resource.close();
+    } catch {
+      // closing is best effort
+    }
+    this.to({ code: 'idle' });
+    this.emit('end', error ? { title: t.resource.title, reason, frames: t.frames, error } : { title: t.resource.title, reason, frames: t.frames });
+    if (error) this.report(error, t.resource.title);
+    if (this.s.code === 'idle') this.next(); // an 'end' listener may have started something already
+  }
+
+  /** Moves to a state; the engine drives the player only while a track plays or waits for a connection. */
+  private to(next: State): void {
+    this.s = next;
+    if (next.code === 'playing' || next.code === 'autopaused') this.engine.add(this);
+    else this.engine.remove(this);
   }
 
   private applyVolume(r: AudioResource): void {
     if (r.volume !== undefined) r.volume = this.volume;
   }
 
-  private interruptWith(reason: TrackEndReason): void {
-    this.interrupt = reason;
-    this.paused = false;
-    this.wake?.();
-  }
-
-  /** Waits until `due` on the shared clock; stop()/skip() wake it early. */
-  private sleepUntil(due: number): Promise<void> {
-    return new Promise((resolve) => {
-      let done = false;
-      const finish = (): void => {
-        if (done) return;
-        done = true;
-        this.wake = null;
-        resolve();
-      };
-      this.wake = finish;
-      void clock.wait(due, this.now()).then(finish);
-    });
-  }
-
-  /**
-   * The next frame of `r`. A read that settles at once (frames in memory, a demuxer with data) costs no timer and
-   * no extra promise; one that is still pending after this tick is raced against stop()/skip() and watched for a
-   * stall by the shared clock.
-   */
-  private async readWithStall(r: AudioResource): Promise<Uint8Array | null | 'stalled' | 'interrupted'> {
-    const ready = r.readSync?.();
-    if (ready !== undefined) return ready;
-    const read = r.read();
-    let settled = false;
-    let value: Uint8Array | null = null;
-    let failure: unknown = null;
-    let failed = false;
-    read.then(
-      (v) => {
-        settled = true;
-        value = v;
-      },
-      (e: unknown) => {
-        settled = true;
-        failed = true;
-        failure = e;
-      },
-    );
-    await undefined; // one microtask: lets an already-resolved read settle
-    await undefined;
-    if (settled) {
-      if (failed) throw failure;
-      return value;
-    }
-    return new Promise((resolve, reject) => {
-      const stallMs = this.options.stallTimeoutMs ?? 5_000;
-      let done = false;
-      const finish = (v: Uint8Array | null | 'stalled' | 'interrupted', error?: unknown): void => {
-        if (done) return;
-        done = true;
-        watch.release();
-        this.wake = null;
-        if (error !== undefined) reject(error);
-        else resolve(v);
-      };
-      const watch = clock.watch(stallMs, () => finish('stalled'));
-      this.wake = () => finish('interrupted');
-      read.then((v) => finish(v), (e: unknown) => finish(null, e ?? new Error('the resource failed')));
-    });
-  }
-
-  private async loop(): Promise<void> {
-    this.running = true;
-    try {
-      for (let r = this.waiting.shift(); r; r = this.waiting.shift()) await this.playTrack(r);
-    } finally {
-      this.running = false;
-      this.current = null;
-      this.silence();
-      this.emit('idle');
-    }
-  }
-
-  private async playTrack(r: AudioResource): Promise<void> {
-    this.current = r;
-    this.interrupt = null;
-    this.pacer.reset();
-    this.trackFrames = 0;
-    let frames = 0;
-    let reason: TrackEndReason = 'finished';
-    let error: Error | undefined;
-    const behavior = this.options.noSubscriber ?? 'pause';
-    this.emit('start', r.title);
-    try {
-      for (;;) {
-        if (this.interrupt) {
-          reason = this.interrupt;
-          break;
-        }
-        if (this.paused) {
-          await new Promise<void>((resolve) => (this.wake = resolve));
-          continue;
-        }
-        if (behavior !== 'play' && !this.hasLiveSink()) {
-          if (behavior === 'stop') {
-            for (const q of this.waiting.splice(0)) q.close();
-            reason = 'unsubscribed';
-            break;
-          }
-          if (behavior === 'pause') {
-            this.autopaused = true;
-            await new Promise<void>((resolve) => (this.wake = resolve));
-            this.autopaused = false;
-            this.pacer.reset();
-            continue;
-          }
-        }
-        const frame: Uint8Array | null | 'stalled' | 'interrupted' = this.held ?? (await this.readWithStall(r));
-        this.held = null;
-        if (frame === 'interrupted') continue;
-        if (frame === 'stalled') {
-          reason = 'stalled';
-          error = new AudioError('E_STALLED', `${r.title} produced no audio for ${this.options.stallTimeoutMs ?? 5_000} ms`);
-          break;
-        }
-        if (frame === null) break;
-        const now = this.now();
-        const wait = this.pacer.next(now);
-        if (wait > 0) await this.sleepUntil(performance.now() + wait); // the shared clock runs on performance.now()
-        if (this.interrupt) {
-          reason = this.interrupt;
-          break;
-        }
-        if (behavior !== 'play' && !this.hasLiveSink()) {
-          this.held = frame;
-          continue;
-        }
-        this.send(r.volume === undefined && this.volume !== 1 ? this.scale(frame) : frame);
-        frames++;
-        this.trackFrames = frames;
-        this.framesSent++;
-        if (frames % (this.options.progressEvery ?? 50) === 0) this.emit('progress', { title: r.title, frames });
-      }
-    } catch (e) {
-      reason = 'error';
-      error = e instanceof Error ? e : new Error(String(e));
-    } finally {
-      r.close();
-      this.held = null;
-      this.current = null;
-    }
-    this.emit('end', error ? { title: r.title, reason, frames, error } : { title: r.title, reason, frames });
-    if (error) this.report(error, r.title);
-  }
-
   /** Reports an error as an 'error' event when someone listens; it never throws into the process. */
   private report(e: unknown, title: string | null): void {
-    if (this.listenerCount('error') > 0) this.emit('error', e instanceof Error ? e : new Error(String(e)), title);
+    if (this.listenerCount('error') > 0) this.emit('error', asError(e), title);
   }
 
   /** True when at least one subscribed sink is not destroyed (destroyed ones are dropped here). */
@@ -469,7 +357,7 @@ export class AudioPlayer extends EventEmitter<{
         s.sendOpusFrame(frame);
       } catch (e) {
         this.sinks.delete(s);
-        this.report(e, this.current?.title ?? null);
+        this.report(e, this.nowPlaying?.title ?? null);
       }
     }
   }
@@ -504,3 +392,5 @@ export class AudioPlayer extends EventEmitter<{
     return this.transcoder.encode(pcm);
   }
 }
+
+const asError = (e: unknown): Error => (e instanceof Error ? e : new Error(String(e)));

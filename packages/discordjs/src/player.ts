@@ -1,10 +1,11 @@
 /**
  * AudioPlayer with @discordjs/voice's states, events and behaviours (Idle, Buffering, Playing, Paused,
- * AutoPaused; noSubscriber and maxMissedFrames), driven by one 20 ms clock shared by every player of the
- * process (voicewire's FramePacer: start + n × 20 ms, no drift), sending through voicewire connections.
+ * AutoPaused; noSubscriber and maxMissedFrames), driven by voicewire's media engine (one 20 ms cycle shared by every
+ * player of the process, the native AudioPlayer's too: start + n × 20 ms, no drift), sending through voicewire
+ * connections.
  */
 import { EventEmitter } from 'node:events';
-import { FramePacer } from '@voicewire/voice-protocol';
+import { defaultEngine, type CycleClient } from '@voicewire/audio';
 import { AudioPlayerStatus, NoSubscriberBehavior, SILENCE_FRAME, VoiceConnectionStatus } from './enums.js';
 import type { AudioResource } from './resource.js';
 
@@ -73,45 +74,9 @@ export interface AudioPlayerPausedState {
 }
 export type AudioPlayerState = AudioPlayerBufferingState | AudioPlayerIdleState | AudioPlayerPausedState | AudioPlayerPlayingState;
 
-// ───────────────────────────── one clock for every player ─────────────────────────────
-
+// Every player runs on voicewire's media engine: one 20 ms cycle for every player of the process (the native
+// AudioPlayer's too), tick n at start + n × 20 ms, bounded catch-up after a blocked event loop.
 const FRAME_MS = 20;
-const players = new Set<AudioPlayer>();
-let clockTimer: ReturnType<typeof setTimeout> | null = null;
-// tick n at start + n × 20 ms; after a blocked event loop at most 5 ticks catch up, then the grid restarts
-const pacer = new FramePacer(FRAME_MS, 5);
-
-function scheduleTick(): void {
-  clockTimer = setTimeout(runTick, pacer.next(performance.now()));
-}
-
-function runTick(): void {
-  clockTimer = null;
-  for (const p of players) {
-    try {
-      p['step']();
-    } catch (e) {
-      p['report'](e as Error);
-    }
-  }
-  if (players.size > 0) scheduleTick();
-}
-
-function addToClock(p: AudioPlayer): void {
-  players.add(p);
-  if (clockTimer === null) {
-    pacer.reset();
-    scheduleTick();
-  }
-}
-
-function removeFromClock(p: AudioPlayer): void {
-  players.delete(p);
-  if (players.size === 0 && clockTimer !== null) {
-    clearTimeout(clockTimer);
-    clockTimer = null;
-  }
-}
 
 // ───────────────────────────── the player ─────────────────────────────
 
@@ -124,7 +89,7 @@ export interface AudioPlayer extends EventEmitter {
   on(event: string | symbol, listener: (...args: any[]) => void): this;
 }
 
-export class AudioPlayer extends EventEmitter {
+export class AudioPlayer extends EventEmitter implements CycleClient {
   private _state: AudioPlayerState = { status: AudioPlayerStatus.Idle };
   private readonly subscribers: PlayerSubscription[] = [];
   private readonly behaviors: { maxMissedFrames: number; noSubscriber: NoSubscriberBehavior };
@@ -185,8 +150,8 @@ export class AudioPlayer extends EventEmitter {
     }
     // Playing → Playing with the same resource keeps the counters' object fresh but is not a status change.
     this._state = newState;
-    if (newState.status === AudioPlayerStatus.Idle) removeFromClock(this);
-    else addToClock(this);
+    if (newState.status === AudioPlayerStatus.Idle) defaultEngine.remove(this);
+    else defaultEngine.add(this);
     const changedResource = oldResource !== newResource;
     this.debugLog?.(`state change: ${oldState.status} → ${newState.status}`);
     this.emit('stateChange', oldState, newState);
@@ -283,7 +248,16 @@ export class AudioPlayer extends EventEmitter {
     for (const c of to) c.playOpusPacket(packet);
   }
 
-  /** One 20 ms tick of the shared clock. */
+  /** @internal One cycle of the media engine. */
+  cycle(): void {
+    try {
+      this.step();
+    } catch (e) {
+      this.report(e as Error);
+    }
+  }
+
+  /** One 20 ms tick. */
   private step(): void {
     const s = this._state;
     if (s.status === AudioPlayerStatus.Idle || s.status === AudioPlayerStatus.Buffering) return;
