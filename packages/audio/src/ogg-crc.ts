@@ -14,3 +14,13 @@ export function oggCrc(bytes: Uint8Array): number {
   for (let i = 0; i < bytes.length; i++) crc = ((crc << 8) ^ (TABLE[((crc >>> 24) ^ (bytes[i] as number)) & 0xff] as number)) >>> 0;
   return crc;
 }
+
+/** The checksum of a whole page as RFC 3533 defines it: with its own CRC field (bytes 22–25) taken as zero, no copy. */
+export function oggPageCrc(page: Uint8Array): number {
+  let crc = 0;
+  for (let i = 0; i < page.length; i++) {
+    const b = i >= 22 && i < 26 ? 0 : (page[i] as number);
+    crc = ((crc << 8) ^ (TABLE[((crc >>> 24) ^ b) & 0xff] as number)) >>> 0;
+  }
+  return crc;
+}

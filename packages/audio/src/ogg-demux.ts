@@ -4,7 +4,7 @@
  * frames pass through to RTP without re-encoding.
  */
 import { AudioError } from './errors.js';
-import { oggCrc } from './ogg-crc.js';
+import { oggPageCrc } from './ogg-crc.js';
 import { opusPacketDurationTenthsMs } from './opus-toc.js';
 
 export interface OpusHead {
@@ -108,19 +108,26 @@ export class OggOpusDemuxer {
     const serial = le32(page, 14);
     if (this.serial === null) this.serial = serial;
     else if (serial !== this.serial) throw new AudioError('E_NOT_OPUS', 'the Ogg file has several logical streams; only single-stream Ogg Opus is supported');
-    const crc = le32(page, 22);
-    const copy = page.slice();
-    copy.fill(0, 22, 26);
-    if (oggCrc(copy) !== crc) throw new AudioError('E_CORRUPT', 'an Ogg page failed its CRC check: the file is damaged');
+    if (oggPageCrc(page) !== le32(page, 22)) throw new AudioError('E_CORRUPT', 'an Ogg page failed its CRC check: the file is damaged');
   }
 
   private finishPacket(out: Uint8Array[]): void {
-    const total = this.partial.reduce((n, p) => n + p.length, 0);
-    const packet = new Uint8Array(total);
-    let o = 0;
-    for (const p of this.partial) {
-      packet.set(p, o);
-      o += p.length;
+    // A packet whose segments all lie in one page is one contiguous run of it: handed out as a view, not copied
+    // (the page's bytes are never written again). Only a packet continued across pages is joined into a copy.
+    const parts = this.partial;
+    const first = parts[0] as Uint8Array;
+    const last = parts[parts.length - 1] as Uint8Array;
+    let packet: Uint8Array;
+    if (parts.length === 1) packet = first;
+    else if (first.buffer === last.buffer && last.byteOffset + last.length - first.byteOffset === parts.reduce((n, p) => n + p.length, 0)) {
+      packet = new Uint8Array(first.buffer, first.byteOffset, last.byteOffset + last.length - first.byteOffset);
+    } else {
+      packet = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+      let o = 0;
+      for (const p of parts) {
+        packet.set(p, o);
+        o += p.length;
+      }
     }
     this.partial = [];
     const index = this.packetIndex++;

@@ -298,8 +298,9 @@ export class VoiceConnection extends TypedEmitter<VoiceConnectionEvents> {
   /** Sends one 20 ms Opus frame now. Returns false (and counts a drop) while the connection is not ready, and after destroy. */
   sendOpusFrame(opus: Uint8Array): boolean {
     if (this.destroyedFlag) return false;
-    let sent = false;
-    this.#driver.input((now) => (sent = this.#session.sendOpusFrame(opus, now)));
+    // the hot path: the session's command and the driver's drain, without a closure per frame
+    const sent = this.#session.sendOpusFrame(opus, this.now());
+    this.#driver.pump();
     return sent;
   }
 

@@ -37,6 +37,11 @@ const isDaveFrame = (f: Uint8Array): boolean => f.length >= 11 && f[f.length - 1
 
 export class DaveController {
   private session: E2eeSession | null = null;
+  /**
+   * The session's `ready`, read once after each change instead of on every frame (for davey an N-API call): it only
+   * changes when a server op, a Session Description or a reset reaches the session, and each of those clears it.
+   */
+  private readyCache: boolean | null = null;
   /** The DAVE version the call runs with (0 = transport encryption only). */
   protocolVersion = 0;
   private pending: { transitionId: number; protocolVersion: number } | null = null;
@@ -65,8 +70,9 @@ export class DaveController {
   /** True when outgoing frames are end-to-end encrypted. */
   get active(): boolean {
     if (this.protocolVersion === 0 || this.session === null) return false;
+    if (this.readyCache !== null) return this.readyCache;
     try {
-      return this.session.ready;
+      return (this.readyCache = this.session.ready);
     } catch {
       return false;
     }
@@ -88,6 +94,7 @@ export class DaveController {
 
   /** op 4 Session Description. */
   onSessionDescription(version: number): void {
+    this.readyCache = null;
     this.pending = null;
     if (version > 0 && !this.provider) {
       this.hooks.warn('E_DAVE_UNAVAILABLE', `the server chose DAVE protocol ${version} but no E2EE provider was given; audio stays unencrypted end to end`);
@@ -101,6 +108,7 @@ export class DaveController {
 
   /** Binary ops 25, 27, 29, 30. */
   onServerFrame(frame: DaveServerFrame): void {
+    this.readyCache = null;
     if (!this.session) return; // discord.js likewise ignores DAVE binary messages before op 4
     switch (frame.op) {
       case 25:
@@ -126,6 +134,7 @@ export class DaveController {
 
   /** op 21 */
   onPrepareTransition(d: { protocolVersion: number; transitionId: number }): void {
+    this.readyCache = null;
     if (d.protocolVersion !== 0 && !this.supports(d.protocolVersion)) {
       this.hooks.warn('E_DAVE_UNSUPPORTED', `ignored a DAVE transition to protocol version ${d.protocolVersion} (supported: 1–${this.maxProtocolVersion})`);
       return;
@@ -141,11 +150,13 @@ export class DaveController {
 
   /** op 22 */
   onExecuteTransition(d: { transitionId: number }): void {
+    this.readyCache = null;
     if (this.pending && this.pending.transitionId === d.transitionId) this.execute();
   }
 
   /** op 24: epoch 1 means a new group is being built (also the sole-member reset). */
   onPrepareEpoch(d: { protocolVersion: number; epoch: number }): void {
+    this.readyCache = null;
     if (!this.provider) return;
     if (!this.supports(d.protocolVersion)) {
       this.hooks.warn('E_DAVE_UNSUPPORTED', `ignored DAVE prepare epoch with protocol version ${d.protocolVersion} (supported: 1–${this.maxProtocolVersion})`);
@@ -195,6 +206,7 @@ export class DaveController {
 
   /** Drops all DAVE state (fresh join, leave). Resume keeps it (docs/protocol.md §6). */
   reset(): void {
+    this.readyCache = null;
     try {
       this.session?.destroy?.();
     } catch {
@@ -208,6 +220,7 @@ export class DaveController {
 
   /** A new MLS state and key package (op 26). The provider runs on what the server chose: guarded. */
   private reinit(version: number): void {
+    this.readyCache = null;
     const userId = this.hooks.userId();
     if (!this.provider || userId === undefined) return;
     let keyPackage: Uint8Array;
@@ -227,6 +240,7 @@ export class DaveController {
   }
 
   private passthrough(enabled: boolean, expirySeconds?: number): void {
+    this.readyCache = null;
     try {
       this.session?.setPassthroughMode(enabled, expirySeconds);
     } catch (e) {
@@ -250,6 +264,7 @@ export class DaveController {
   }
 
   private execute(): void {
+    this.readyCache = null;
     const p = this.pending;
     this.pending = null;
     if (!p) return;
@@ -265,10 +280,13 @@ export class DaveController {
   }
 
   private guard(code: string, fn: () => void): void {
+    this.readyCache = null;
     try {
       fn();
     } catch (e) {
       this.hooks.warn(code, `DAVE: ${clip((e as Error)?.message, 160)}`);
+    } finally {
+      this.readyCache = null; // whatever fn did to the session, read `ready` again
     }
   }
 }
