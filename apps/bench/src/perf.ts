@@ -295,8 +295,10 @@ const lines: string[] = [
 const md = lines.join('\n');
 console.log(md);
 mkdirSync(join(here, '..', 'results'), { recursive: true });
-writeFileSync(join(here, '..', 'results', 'perf.md'), md);
-writeFileSync(join(here, '..', 'results', 'perf.json'), JSON.stringify({ pinned: pin, rounds, floors, memFloors, encoderUs, rows }, null, 2));
+// a profiling run (BENCH_PROFILE) is a diagnosis, not the figures: it does not replace them
+const out = process.env.BENCH_PROFILE ? 'perf-profile' : 'perf';
+writeFileSync(join(here, '..', 'results', `${out}.md`), md);
+writeFileSync(join(here, '..', 'results', `${out}.json`), JSON.stringify({ pinned: pin, rounds, floors, memFloors, encoderUs, rows }, null, 2));
 
 // Chart: µs per packet as a multiple of the floor, per workload and library.
 try {
@@ -330,7 +332,7 @@ try {
   });
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}"><rect width="100%" height="100%" fill="white"/>${body}</svg>`;
   const fontFiles = ['/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf'].filter(existsSync);
-  writeFileSync(join(here, '..', 'results', 'perf.png'), new Resvg(svg, { font: { fontFiles, loadSystemFonts: fontFiles.length === 0, defaultFontFamily: 'DejaVu Sans' } }).render().asPng());
+  writeFileSync(join(here, '..', 'results', `${out}.png`), new Resvg(svg, { font: { fontFiles, loadSystemFonts: fontFiles.length === 0, defaultFontFamily: 'DejaVu Sans' } }).render().asPng());
   console.log('[perf] chart: apps/bench/results/perf.png');
 } catch (e) {
   console.error(`[perf] chart not written: ${(e as Error).message}`);
