@@ -3,9 +3,8 @@
 // voice client cannot avoid: a DAVE frame encryption (davey, in a real two-member MLS group) and the fastest
 // transport seal (sodium XChaCha20-Poly1305, in place). Nothing else: no session, no player, no timers per socket.
 import { createSocket, type Socket } from 'node:dgram';
-import { DAVESession } from '@snazzah/davey';
 import { sodiumProvider } from '@voicewire/crypto-sodium';
-import { encodeExternalSender, externalSenderKey, signExternalProposal, snowflakeBytes } from '@voicewire/voice-server';
+import { readyDaveSession } from './dave-group.js';
 import { TransportCipher, TransportMode, writeOpusRtpHeader } from '@voicewire/voice-protocol';
 
 const [nArg, secondsArg, portArg] = process.argv.slice(2);
@@ -14,19 +13,8 @@ const seconds = Number(secondsArg);
 const port = Number(portArg);
 const isBun = 'Bun' in globalThis;
 
-// A ready DAVE session: two members, the external sender's Add proposal, commit + welcome (as the emulator does).
-const CH = '400000000000000000';
-const key = externalSenderKey(Uint8Array.from({ length: 48 }, (_, i) => i + 1));
-const ext = Buffer.from(encodeExternalSender(key, new Uint8Array(8)));
-const a = new DAVESession(1, '500000000000000001', CH);
-const b = new DAVESession(1, '500000000000000002', CH);
-a.setExternalSender(ext);
-b.setExternalSender(ext);
-const p = signExternalProposal(key, snowflakeBytes(CH), 0n, { kind: 'add', keyPackage: b.getSerializedKeyPackage() });
-const vec = Buffer.from(p.message.length < 64 ? Uint8Array.of(p.message.length, ...p.message) : Uint8Array.of(0x40 | (p.message.length >> 8), p.message.length & 0xff, ...p.message));
-const r = a.processProposals(0, vec, ['500000000000000001', '500000000000000002']);
-a.processCommit(r.commit as Buffer);
-if (!a.ready) throw new Error('the floor DAVE session is not ready');
+// A ready DAVE session: two members, the external sender's Add proposal, commit (as the emulator does).
+const a = readyDaveSession();
 
 const frame = Buffer.from(new Uint8Array(160).map((_, i) => (i * 7 + 0xfc) & 0xff));
 const cipher = new TransportCipher(sodiumProvider, TransportMode.XChaCha, new Uint8Array(32).fill(7));

@@ -13,11 +13,10 @@ import { createSocket } from 'node:dgram';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { DAVESession } from '@snazzah/davey';
 import { AudioPlayer, createFramesResource, muxOggOpus, OggOpusDemuxer, OpusCodec, PCM_FRAME_BYTES, WebmOpusDemuxer } from '@voicewire/audio';
 import { sodiumProvider } from '@voicewire/crypto-sodium';
 import { TransportCipher, TransportMode, writeOpusRtpHeader } from '@voicewire/voice-protocol';
-import { encodeExternalSender, externalSenderKey, signExternalProposal, snowflakeBytes } from '@voicewire/voice-server';
+import { readyDaveSession } from './dave-group.js';
 import { benchAll } from './harness.js';
 import { readySession } from './ready-session.js';
 
@@ -61,16 +60,7 @@ function demuxAll(make: () => { push(c: Uint8Array): Uint8Array[] }, bytes: Uint
 }
 
 // DAVE: a ready two-member group, as the floor builds it
-const CH = '400000000000000000';
-const key = externalSenderKey(Uint8Array.from({ length: 48 }, (_, i) => i + 1));
-const ext = Buffer.from(encodeExternalSender(key, new Uint8Array(8)));
-const a = new DAVESession(1, '500000000000000001', CH);
-const b = new DAVESession(1, '500000000000000002', CH);
-a.setExternalSender(ext);
-b.setExternalSender(ext);
-const p = signExternalProposal(key, snowflakeBytes(CH), 0n, { kind: 'add', keyPackage: b.getSerializedKeyPackage() });
-const vec = Buffer.from(p.message.length < 64 ? Uint8Array.of(p.message.length, ...p.message) : Uint8Array.of(0x40 | (p.message.length >> 8), p.message.length & 0xff, ...p.message));
-a.processCommit(a.processProposals(0, vec, ['500000000000000001', '500000000000000002']).commit as Buffer);
+const a = readyDaveSession();
 const frame = Buffer.from(frames[100] as Uint8Array);
 
 const cipher = new TransportCipher(sodiumProvider, TransportMode.XChaCha, new Uint8Array(32).fill(7));

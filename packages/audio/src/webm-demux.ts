@@ -268,7 +268,7 @@ export class WebmOpusDemuxer {
       throw new AudioError('E_FRAME_SIZE', `Opus packet ${this.frames} lasts ${tenths < 0 ? 'an invalid length' : `${tenths / 10} ms`}; Discord needs 20 ms Opus frames. Re-encode with 20 ms frames (ffmpeg: -c:a libopus -frame_duration 20), or play it as StreamType.Arbitrary`);
     }
     this.frames++;
-    out.push(frame.slice());
+    out.push(frame); // a view of the block: the buffer it lies in is never written again (each push makes a new one)
   }
 }
 

@@ -55,15 +55,20 @@ const runs = (tones: number[], min = 5): number[] => {
 const emu = emulatorPerTest();
 const join = emu.join;
 
+/** A speaks through a player, B listens (both in one DAVE group): the player, and the tones B hears from A. */
+async function speakerAndListener(): Promise<{ tones: number[]; player: AudioPlayer }> {
+  const a = join(A);
+  const b = join(B, { selfDeaf: false });
+  await Promise.all([a.ready({ timeoutMs: 5_000, e2ee: true }), b.ready({ timeoutMs: 5_000, e2ee: true })]);
+  const player = new AudioPlayer();
+  player.subscribe(a);
+  return { tones: hear(b, A), player };
+}
+
 describe('a music bot', () => {
   it('three short MP3s queued through ffmpeg are all heard by a listener, in order', async () => {
     const files = [440, 660, 880].map(shortMp3);
-    const a = join(A);
-    const b = join(B, { selfDeaf: false });
-    await Promise.all([a.ready({ timeoutMs: 5_000, e2ee: true }), b.ready({ timeoutMs: 5_000, e2ee: true })]);
-    const tones = hear(b, A);
-    const player = new AudioPlayer();
-    player.subscribe(a);
+    const { tones, player } = await speakerAndListener();
     const ends: [string, TrackEndReason][] = [];
     player.on('end', (e) => ends.push([e.title, e.reason]));
     const idle = new Promise<void>((r) => player.once('idle', () => r()));
@@ -75,12 +80,7 @@ describe('a music bot', () => {
   });
 
   it('player.seek() while playing: the listener hears the new position, and nowPlaying reports it', async () => {
-    const a = join(A);
-    const b = join(B, { selfDeaf: false });
-    await Promise.all([a.ready({ timeoutMs: 5_000, e2ee: true }), b.ready({ timeoutMs: 5_000, e2ee: true })]);
-    const tones = hear(b, A);
-    const player = new AudioPlayer();
-    player.subscribe(a);
+    const { tones, player } = await speakerAndListener();
     player.enqueue(createOggOpusFileResource(TWO_TONE_OGG));
     await until(() => tones.length >= 15, 3_000, 'the first 300 ms of the track heard');
     expect(runs(tones)).toEqual([440]);
