@@ -293,6 +293,7 @@ export class AudioPlayer extends EventEmitter implements CycleClient {
       this.send(packet, playable);
       return;
     }
+    if (s.resource.seeking) return; // voicewire's seek(): ffmpeg is starting at the new position, not running dry
     s.missedFrames++;
     if (s.missedFrames < this.behaviors.maxMissedFrames) {
       s.playbackDuration += FRAME_MS;

@@ -75,6 +75,8 @@ export class AudioResource<Metadata = unknown> {
   silenceRemaining = -1;
   /** The voicewire resource underneath, when it can seek (a file or URL through ffmpeg). */
   readonly #seekable: VwResource | undefined;
+  /** When the last seek() was made, until its first packet arrives (ffmpeg is starting again). */
+  #seekingSince: number | null = null;
 
   constructor(edges: readonly Edge[], playStream: Readable, metadata: Metadata, silencePaddingFrames: number, extras: { volume?: VolumeTransformer; encoder?: OpusCodec; seekable?: VwResource; startAtMs?: number } = {}) {
     this.#seekable = extras.seekable?.seek ? extras.seekable : undefined;
@@ -116,6 +118,16 @@ export class AudioResource<Metadata = unknown> {
       // the packets read ahead belong to the old position
     }
     this.playbackDuration = ms;
+    this.#seekingSince = performance.now();
+  }
+
+  /**
+   * @internal True while a seek waits for its first packet (at most 5 s): the player counts no missed frames
+   * meanwhile, so a restarting ffmpeg is not taken for a stream that ran dry.
+   */
+  get seeking(): boolean {
+    if (this.#seekingSince !== null && performance.now() - this.#seekingSince > 5_000) this.#seekingSince = null;
+    return this.#seekingSince !== null;
   }
 
   get ended(): boolean {
@@ -130,7 +142,10 @@ export class AudioResource<Metadata = unknown> {
       return SILENCE_FRAME;
     }
     const packet = this.playStream.read() as Buffer | null;
-    if (packet) this.playbackDuration += 20;
+    if (packet) {
+      this.playbackDuration += 20;
+      this.#seekingSince = null;
+    }
     return packet;
   }
 }
