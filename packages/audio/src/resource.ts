@@ -206,13 +206,7 @@ export interface FileResourceOptions {
  * position dropped by the pages' granule positions. Throws E_FILE_NOT_FOUND at once when there is no such file.
  */
 export function createOggOpusFileResource(path: string, options: string | FileResourceOptions = {}): AudioResource {
-  const o = typeof options === 'string' ? { title: options } : options;
-  assertFile(path);
-  const title = o.title ?? path;
-  return new SeekableResource(title, (startMs) => {
-    const stream = createReadStream(path);
-    return new DemuxedResource(title, stream as AsyncIterable<Uint8Array>, new OggOpusDemuxer({ startMs }), () => stream.destroy());
-  }, o.startAtMs);
+  return fileResource(path, typeof options === 'string' ? { title: options } : options, (startMs) => new OggOpusDemuxer({ startMs }));
 }
 
 /**
@@ -221,11 +215,16 @@ export function createOggOpusFileResource(path: string, options: string | FileRe
  * E_FILE_NOT_FOUND at once when there is no such file.
  */
 export function createWebmOpusFileResource(path: string, options: FileResourceOptions = {}): AudioResource {
+  return fileResource(path, options, (startMs) => new WebmOpusDemuxer({ startMs }));
+}
+
+/** A container file on disk, seekable: each seek reads the file again through a demuxer that drops what lies before. */
+function fileResource(path: string, options: FileResourceOptions, demuxerAt: (startMs: number) => Demuxer): AudioResource {
   assertFile(path);
   const title = options.title ?? path;
   return new SeekableResource(title, (startMs) => {
     const stream = createReadStream(path);
-    return new DemuxedResource(title, stream as AsyncIterable<Uint8Array>, new WebmOpusDemuxer({ startMs }), () => stream.destroy());
+    return new DemuxedResource(title, stream as AsyncIterable<Uint8Array>, demuxerAt(startMs), () => stream.destroy());
   }, options.startAtMs);
 }
 
