@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // The other runtimes of the test command: Bun and Deno from npm, and Node 22 and 24 from npm's `node` package. Each suite prints a
 // `RESULT {json}` line; the totals go to .test-results/runtimes.json for scripts/test.mjs.
-import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -54,9 +54,6 @@ suite('portable core suite on Deno', bin('deno'), ['run', '-A', '--unstable-slop
 // Audio on Deno: @voicewire/audio from source with the WebAssembly Opus codec; Deno reads the pnpm node_modules as is.
 suite('audio on Deno (WebAssembly Opus, Ogg)', bin('deno'), ['run', '-A', '--unstable-sloppy-imports', '--node-modules-dir=manual', 'test/portable-audio.ts'], 180_000, join(root, 'packages', 'audio'));
 suite('transport-bun: conformance, crypto, audio, end to end on Bun', bin('bun'), ['packages/transport-bun/test/run.bun.ts']);
-// Every public package built, packed (pnpm pack) and installed from the tarballs into a fresh npm project
-// outside the repository; then imported with plain Node, and the top-level package joins the emulator.
-suite('packed tarballs installed with npm outside the repository', process.execPath, ['scripts/pack-check/run.mjs'], 900_000);
 
 // Node 22 and 24 (the LTS lines people run), from the npm registry's `node` package, cached between runs; every
 // vitest project runs there, as on the Node the workspace installs with.
@@ -94,35 +91,88 @@ function provideNativeOpus(nodeBin) {
   const probe = spawnSync(nodeBin, ['-e', `const { OpusEncoder } = require(${JSON.stringify(pkgDir)}); const e = new OpusEncoder(48000, 2); if (e.decode(e.encode(Buffer.alloc(3840))).length !== 3840) process.exit(1);`], { encoding: 'utf8' });
   return probe.status === 0 ? null : `@discordjs/opus does not load: ${(probe.stderr ?? '').trim().split('\n')[0]}`;
 }
-for (const major of [22, 24]) {
+// Run a command without blocking the others; its output is kept and printed whole when it ends.
+function spawnAsync(cmd, args, { cwd = root, timeoutMs }) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c) => (stdout += c));
+    child.stderr.on('data', (c) => (stderr += c));
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, timeoutMs);
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      resolve({ status: null, stdout, stderr, error });
+    });
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout, stderr, error: timedOut ? new Error(`timed out after ${timeoutMs / 1000} s`) : undefined });
+    });
+  });
+}
+
+// Every public package built, packed (pnpm pack) and installed from the tarballs into a fresh npm project
+// outside the repository; then imported with plain Node, and the top-level package joins the emulator.
+async function packCheck() {
+  const label = 'packed tarballs installed with npm outside the repository';
+  const t0 = Date.now();
+  const r = await spawnAsync(process.execPath, ['scripts/pack-check/run.mjs'], { timeoutMs: 900_000 });
+  const seconds = ((Date.now() - t0) / 1000).toFixed(1);
+  const out = [`\n[voicewire] ${label}`, r.stdout, r.stderr];
+  const line = r.stdout.split('\n').reverse().find((l) => l.startsWith('RESULT '));
+  const res = line ? JSON.parse(line.slice(7)) : { passed: 0, failed: 1 };
+  out.push(line ? `[voicewire] ${label}: ${res.passed} passed, ${res.failed} failed in ${seconds}s` : `[voicewire] ${label}: FAILED (no result${r.error ? `: ${r.error.message}` : `, exit ${r.status}`}) in ${seconds}s`);
+  return { label, passed: res.passed, failed: res.failed, seconds, out: out.join('\n') };
+}
+
+// Node 22 or 24: every vitest project except the README snippets.
+async function nodeSuite(major) {
   const label = `Node ${major}: every vitest project (core, crypto, transport, emulator, audio, player, demo, end to end; the README snippets run on the first Node only)`;
   const t0 = Date.now();
-  console.log(`\n[voicewire] ${label}`);
+  const out = [`\n[voicewire] ${label}`];
   const node = nodeBinary(major);
   const report = join(root, '.test-results', `vitest-node${major}.json`);
   let result = { passed: 0, failed: 1 };
   const opusProblem = node.error ? null : provideNativeOpus(node.bin);
-  if (node.error) console.log(`[voicewire] ${node.error}`);
-  else if (opusProblem) console.log(`[voicewire] Node ${major}: ${opusProblem}`);
+  if (node.error) out.push(`[voicewire] ${node.error}`);
+  else if (opusProblem) out.push(`[voicewire] Node ${major}: ${opusProblem}`);
   else {
     mkdirSync(join(root, '.test-results'), { recursive: true });
     // The README snippets run once, on the workspace's Node (their code paths are the suites' own; 40 s each time).
     const args = [join(root, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--reporter=dot', '--reporter=json', `--outputFile.json=${report}`, '--exclude', '**/readme-snippets.test.ts', '--exclude', '**/node_modules/**'];
-    const r = spawnSync(node.bin, args, { cwd: root, encoding: 'utf8', env, timeout: 300_000 });
-    process.stdout.write((r.stdout ?? '').split('\n').filter((l) => /×|FAIL|Error|Test Files|Tests /.test(l)).join('\n') + '\n');
+    const r = await spawnAsync(node.bin, args, { timeoutMs: 420_000 });
+    out.push((r.stdout ?? '').split('\n').filter((l) => /×|FAIL|Error|Test Files|Tests /.test(l)).join('\n'));
+    if (r.error) out.push(`[voicewire] Node ${major}: ${r.error.message}`);
     if (existsSync(report)) {
       const j = JSON.parse(readFileSync(report, 'utf8'));
       const version = spawnSync(node.bin, ['--version'], { encoding: 'utf8' }).stdout.trim();
       result = { passed: j.numPassedTests, failed: j.numFailedTests + (j.numFailedTestSuites ?? 0) + (j.numTotalTests === 0 ? 1 : 0) };
-      console.log(`[voicewire] ran on ${version}`);
+      out.push(`[voicewire] ran on ${version}`);
     }
   }
   const seconds = ((Date.now() - t0) / 1000).toFixed(1);
-  totals.passed += result.passed;
-  totals.failed += result.failed;
-  totals.suites.push({ label, ...result, seconds });
-  console.log(`[voicewire] ${label}: ${result.passed} passed, ${result.failed} failed in ${seconds}s`);
+  out.push(`[voicewire] ${label}: ${result.passed} passed, ${result.failed} failed in ${seconds}s`);
+  return { label, ...result, seconds, out: out.join('\n') };
 }
+
+// The pack check and the two Node passes wait mostly on sockets, timers and child processes (a Node pass keeps
+// about half of one core busy), so they run side by side; each one's output is printed when it ends. Each Node
+// pass writes its own report file, and none of them reads what the pack check builds (the suites run from source).
+rmSync(join(root, '.test-results', 'vitest-node22.json'), { force: true });
+rmSync(join(root, '.test-results', 'vitest-node24.json'), { force: true });
+console.log('\n[voicewire] side by side: the pack check, Node 22, Node 24');
+const t0 = Date.now();
+for (const r of await Promise.all([packCheck(), nodeSuite(22), nodeSuite(24)])) {
+  console.log(r.out);
+  totals.passed += r.passed;
+  totals.failed += r.failed;
+  totals.suites.push({ label: r.label, passed: r.passed, failed: r.failed, seconds: r.seconds });
+}
+console.log(`[voicewire] side by side: done in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
 
 mkdirSync(join(root, '.test-results'), { recursive: true });
 writeFileSync(join(root, '.test-results', 'runtimes.json'), JSON.stringify(totals, null, 2));

@@ -117,7 +117,8 @@ export class UserDecoder {
     const out: { pcm: Uint8Array; timeMs: number; concealed: boolean; gapBefore: boolean }[] = [];
     let gapBefore = false;
     if (this.lastTs === null) {
-      this.anchorMs = arrivalMs;
+      // whole milliseconds: a frame's time is the anchor plus a multiple of 20 ms, so durations come out exact
+      this.anchorMs = Math.round(arrivalMs);
       this.position = 0;
     } else {
       const delta = (timestamp - this.lastTs) | 0; // signed 32-bit: handles the wrap
@@ -133,7 +134,7 @@ export class UserDecoder {
         this.stats.gaps++;
         this.codec?.close();
         this.codec = null;
-        this.anchorMs = arrivalMs;
+        this.anchorMs = Math.round(arrivalMs);
         this.position = 0;
         this.lastTs = timestamp;
         gapBefore = true;
@@ -321,6 +322,8 @@ export class CallListener extends EventEmitter<{
   private waiter: ((r: IteratorResult<UtteranceChunk>) => void) | null = null;
   private consumers = 0;
   private closed = false;
+  /** close() has delivered every chunk of what was pushed before it: the iterators may end once the queue is empty. */
+  private drained = false;
   private readonly timer: ReturnType<typeof setInterval>;
   private mix: MixWriter | null = null;
   private readonly rate: number;
@@ -411,7 +414,7 @@ export class CallListener extends EventEmitter<{
     this.queue.push(c);
   }
 
-  /** Every user's chunks in arrival order, as they are decoded. Ends when the listener is closed. */
+  /** Every user's chunks in arrival order, as they are decoded. Ends when the listener is closed, after the chunks of everything pushed before close(). */
   chunks(): AsyncIterableIterator<UtteranceChunk> {
     this.consumers++;
     const self = this;
@@ -422,7 +425,7 @@ export class CallListener extends EventEmitter<{
       next(): Promise<IteratorResult<UtteranceChunk>> {
         const c = self.queue.shift();
         if (c) return Promise.resolve({ value: c, done: false });
-        if (self.closed) return Promise.resolve({ value: undefined, done: true });
+        if (self.drained) return Promise.resolve({ value: undefined, done: true });
         return new Promise((resolve) => (self.waiter = resolve));
       },
       return(): Promise<IteratorResult<UtteranceChunk>> {
@@ -451,6 +454,7 @@ export class CallListener extends EventEmitter<{
       u.converter.close();
     }
     this.users.clear();
+    this.drained = true;
     const w = this.waiter;
     this.waiter = null;
     w?.({ value: undefined, done: true });

@@ -128,22 +128,39 @@ interface Demuxer {
 }
 
 /**
- * Frames demuxed from a byte stream, buffered per chunk: read() pulls the next chunk only when the frames of the
- * last one are used up, and readSync() hands out buffered frames synchronously.
+ * Frames demuxed from a byte stream. readSync() hands out buffered frames synchronously; the next chunk is asked
+ * for before the buffer runs dry (when fewer than `readAheadFrames` are left), so a steady source never makes
+ * the player miss a 20 ms cycle at a chunk boundary. A synchronous source (an array of chunks) is read in place,
+ * without a promise. read() waits for the chunk under way, if any, on its promise.
  */
 class DemuxedResource implements AudioResource {
+  /** Frames not yet handed out: `frames[head…]`. */
   private frames: Uint8Array[] = [];
   private head = 0;
+  /** The source has ended and the demuxer was told so. */
   private done = false;
   private closed = false;
+  /** A failure of the source or the demuxer, thrown once the frames before it are used up. */
+  private failure: unknown = null;
+  /** The chunks being read from an async source. */
+  private pulling: Promise<void> | null = null;
+  /** read() calls waiting for the next chunk. */
+  private waiters: (() => void)[] = [];
   private readonly it: Iterator<Uint8Array> | AsyncIterator<Uint8Array>;
-  constructor(readonly title: string, bytes: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, private readonly demuxer: Demuxer, private readonly onClose: () => void = () => {}) {
-    this.it = Symbol.asyncIterator in bytes ? (bytes as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]() : (bytes as Iterable<Uint8Array>)[Symbol.iterator]();
+  private readonly sync: boolean;
+
+  constructor(readonly title: string, bytes: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, private readonly demuxer: Demuxer, private readonly onClose: () => void = () => {}, private readonly readAheadFrames = 50) {
+    this.sync = !(Symbol.asyncIterator in bytes);
+    this.it = this.sync ? (bytes as Iterable<Uint8Array>)[Symbol.iterator]() : (bytes as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
   }
 
   readSync(): Uint8Array | null | undefined {
+    if (this.closed) return null;
+    if (this.sync) this.fillSync();
+    else if (this.frames.length - this.head <= this.readAheadFrames) this.pull();
     if (this.head < this.frames.length) return this.frames[this.head++] as Uint8Array;
-    return this.done || this.closed ? null : undefined;
+    if (this.failure !== null) throw this.failure;
+    return this.done ? null : undefined;
   }
 
   async read(): Promise<Uint8Array | null> {
@@ -153,15 +170,9 @@ class DemuxedResource implements AudioResource {
         if (f === null) this.close();
         return f;
       }
-      const r = await this.it.next();
-      if (this.closed) return null;
-      if (r.done) {
-        this.done = true;
-        this.demuxer.end();
-        continue;
-      }
-      this.frames = this.demuxer.push(r.value);
-      this.head = 0;
+      // undefined: an async source, neither done nor failed, with a chunk under way (readSync started one); the
+      // next chunk to arrive (or the end, a failure, close()) wakes this read
+      await new Promise<void>((resolve) => this.waiters.push(resolve));
     }
   }
 
@@ -169,8 +180,73 @@ class DemuxedResource implements AudioResource {
     if (this.closed) return;
     this.closed = true;
     this.frames = [];
-    void this.it.return?.(undefined);
+    this.head = 0;
+    this.wake();
+    try {
+      void (this.it.return?.(undefined) as Promise<unknown> | undefined)?.catch?.(() => {});
+    } catch {
+      // a source that fails to close is closed as far as we are concerned
+    }
     this.onClose();
+  }
+
+  /** Takes the frames of one chunk (or the end of the source) into the buffer. */
+  private take(r: IteratorResult<Uint8Array>): void {
+    if (r.done) {
+      this.done = true;
+      this.demuxer.end();
+      return;
+    }
+    const got = this.demuxer.push(r.value);
+    if (got.length === 0) return;
+    if (this.head >= this.frames.length) {
+      this.frames = got;
+      this.head = 0;
+    } else {
+      this.frames = this.frames.slice(this.head).concat(got);
+      this.head = 0;
+    }
+  }
+
+  /** Synchronous source: chunks are read until a frame is buffered or the source ends. */
+  private fillSync(): void {
+    while (this.head >= this.frames.length && !this.done && this.failure === null) {
+      try {
+        this.take((this.it as Iterator<Uint8Array>).next());
+      } catch (e) {
+        this.failure = e;
+      }
+    }
+  }
+
+  /** Async source: reads chunks in the background until the buffer holds more than the read-ahead, or the end. */
+  private pull(): void {
+    if (this.pulling || this.done || this.failure !== null || this.closed) return;
+    // assigned before the chain can settle: finally() runs in a later microtask
+    this.pulling = this.pullChunks().finally(() => {
+      this.pulling = null;
+      this.wake();
+    });
+  }
+
+  private wake(): void {
+    if (this.waiters.length === 0) return;
+    const w = this.waiters;
+    this.waiters = [];
+    for (const resolve of w) resolve();
+  }
+
+  private async pullChunks(): Promise<void> {
+    try {
+      while (!this.closed && !this.done && this.frames.length - this.head <= this.readAheadFrames) {
+        const r = await (this.it as AsyncIterator<Uint8Array>).next();
+        if (this.closed) return;
+        this.take(r);
+        this.wake();
+      }
+    } catch (e) {
+      if (!this.closed) this.failure = e;
+    }
   }
 }
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createFramesResource, demuxOggOpus, listen, Mixer, OpusCodec, PCM_FRAME_BYTES, UserDecoder, type UtteranceChunk } from '../src/index.js';
-import { power, toneFrame as tone } from '@voicewire/testkit';
+import { power, toneFrame as tone, until } from '@voicewire/testkit';
 
 const SILENCE = Uint8Array.of(0xf8, 0xff, 0xfe);
 const concat = (parts: Uint8Array[]): Uint8Array => new Uint8Array(Buffer.concat(parts));
@@ -79,8 +79,7 @@ describe('listen(): utterances on one clock, formats, bounds, the mixed recordin
       if (i < 30) l.push('A', 5000 + i * 960, i < 25 ? (a[i] as Uint8Array) : SILENCE, t);
       if (i >= 10) l.push('B', 9000 + (i - 10) * 960, i < 35 ? (b[i - 10] as Uint8Array) : SILENCE, t);
     }
-    await new Promise((r) => setTimeout(r, 50));
-    await l.close();
+    await l.close(); // delivers every chunk of what was pushed before it
     await consumer;
     const of = (u: string) => concat(chunks.filter((c) => c.userId === u).map((c) => c.pcm));
     expect(power(of('A'), 440)).toBeGreaterThan(50 * power(of('A'), 1000));
@@ -101,7 +100,8 @@ describe('listen(): utterances on one clock, formats, bounds, the mixed recordin
       for await (const c of l.chunks()) chunks.push(c);
     })();
     encodeTone(440, 50).forEach((p, i) => l.push('A', i * 960, p, i * 20));
-    await new Promise((r) => setTimeout(r, 100));
+    // closed at once, while the resampler may still be loading: close() delivers every chunk pushed before it
+    // (it used to end the consumer's loop at the first chunk that was not converted yet)
     await l.close();
     await consumer;
     expect(chunks.every((c) => c.sampleRate === 16000 && c.channels === 1)).toBe(true);
@@ -118,7 +118,7 @@ describe('listen(): utterances on one clock, formats, bounds, the mixed recordin
     const it = l.chunks(); // a consumer that never reads
     const p = encodeTone(440, 30);
     for (const u of ['A', 'B', 'C']) p.forEach((f, i) => l.push(u, i * 960, f, i * 20));
-    await new Promise((r) => setTimeout(r, 50));
+    await until(() => l.stats.droppedChunks >= 50, 5_000, 'the chunks beyond maxQueuedChunks to be dropped');
     expect(l.stats.droppedUsers).toBe(30);
     expect(l.stats.droppedChunks).toBe(60 - 10);
     await l.close();

@@ -2,7 +2,8 @@
 // maxBurst, the grid restarted beyond it, clients joining and leaving mid-cycle, a throwing client; and the
 // AudioPlayer on it: buffered frames taken without a promise, a connection destroyed mid-cycle, a stalled resource.
 import { describe, expect, it } from 'vitest';
-import { AudioPlayer, createFramesResource, MediaEngine, type AudioResource, type CycleClient, type EngineTimers, type OpusSink, type TrackEndReason } from '../src/index.js';
+import { until } from '@voicewire/testkit';
+import { AudioError, AudioPlayer, createFramesResource, createOggOpusResource, MediaEngine, muxOggOpus, type AudioResource, type CycleClient, type EngineTimers, type OpusSink, type TrackEndReason } from '../src/index.js';
 
 /** A manual clock and timer: advance() fires what is due, in order, letting promises settle in between. */
 class FakeTimers implements EngineTimers {
@@ -31,7 +32,7 @@ class FakeTimers implements EngineTimers {
       this.pending.shift();
       this.t = Math.max(this.t, next.at);
       next.fn();
-      for (let i = 0; i < 5; i++) await Promise.resolve();
+      await new Promise((r) => setImmediate(r)); // every promise settles before the next timer, as on the real loop
     }
     this.t = end;
   }
@@ -241,3 +242,121 @@ describe('AudioPlayer on the engine (fake clock)', () => {
     expect(sink.got).toEqual(Array.from({ length: sink.got.length }, (_, k) => k));
   });
 });
+
+// Ogg bytes of `n` numbered frames of 160 bytes (a 64 kbit/s stream) cut into chunks of `size` bytes.
+const oggChunks = (n: number, size: number): Uint8Array[] => {
+  const bytes = muxOggOpus(numbered(n).map((f) => {
+    const big = new Uint8Array(160);
+    big.set(f);
+    return big;
+  }));
+  return Array.from({ length: Math.ceil(bytes.length / size) }, (_, i) => bytes.subarray(i * size, (i + 1) * size));
+};
+
+describe('a demuxed resource on the engine: no cycle is missed at a chunk boundary', () => {
+  it('chunks from a synchronous source (an array) are read in place: every cycle sends a frame, no read() promise', async () => {
+    const timers = new FakeTimers();
+    const engine = new MediaEngine({ timers });
+    const player = new AudioPlayer({ engine });
+    const sink = new Sink();
+    player.subscribe(sink);
+    const chunks = oggChunks(200, 1_000); // a boundary every few frames
+    const ogg = createOggOpusResource(chunks, { title: 'ogg' });
+    let reads = 0;
+    const spied: AudioResource = { title: 'ogg', readSync: () => ogg.readSync?.(), read: () => (reads++, ogg.read()), close: () => ogg.close() };
+    player.enqueue(spied);
+    await timers.advance(199 * 20);
+    expect(sink.got).toEqual(Array.from({ length: 200 }, (_, i) => i)); // 200 cycles, 200 frames: none missed
+    expect(reads).toBe(0);
+  });
+
+  it('chunks from an async source are asked for before the buffer runs dry: every cycle sends a frame', async () => {
+    const timers = new FakeTimers();
+    const engine = new MediaEngine({ timers });
+    const player = new AudioPlayer({ engine });
+    const sink = new Sink();
+    player.subscribe(sink);
+    const chunks = oggChunks(300, 4_096); // a boundary every 25 frames or so
+    let pulled = 0;
+    // each chunk arrives a little later, as from a file or a socket (a few promise hops, well within a cycle)
+    const source = (async function* () {
+      for (const c of chunks) {
+        for (let i = 0; i < 3; i++) await Promise.resolve();
+        pulled++;
+        yield c;
+      }
+    })();
+    const at: number[] = [];
+    const send = sink.sendOpusFrame.bind(sink);
+    sink.sendOpusFrame = (f) => (at.push(timers.t), send(f));
+    player.enqueue(createOggOpusResource(source, { title: 'async ogg' }));
+    await timers.advance(310 * 20);
+    expect(sink.got).toEqual(Array.from({ length: 300 }, (_, i) => i));
+    // the first cycle starts the first read, its frame goes out a cycle or two later; from then on one frame every
+    // cycle (before read-ahead, each chunk boundary cost a cycle: a gap of 40 ms)
+    expect(at[0]).toBeLessThanOrEqual(40);
+    expect(at.slice(1).map((t, i) => t - (at[i] as number)).filter((d) => d !== 20)).toEqual([]);
+    expect(pulled).toBe(chunks.length);
+  });
+
+  it('a source that fails mid-stream: the frames before the failure are played, then the track ends with the error', async () => {
+    const timers = new FakeTimers();
+    const engine = new MediaEngine({ timers });
+    const player = new AudioPlayer({ engine });
+    player.on('error', () => {});
+    const sink = new Sink();
+    player.subscribe(sink);
+    const good = oggChunks(100, 4_096);
+    const bad = new Uint8Array(500).fill(0x42); // not an Ogg page
+    const ends: { reason: TrackEndReason; error?: Error }[] = [];
+    player.on('end', (e) => ends.push(e));
+    player.enqueue(createOggOpusResource((async function* () {
+      yield* good;
+      yield bad;
+    })(), { title: 'broken' }));
+    await timers.advance(120 * 20);
+    expect(sink.got).toEqual(Array.from({ length: 100 }, (_, i) => i));
+    expect(ends.map((e) => e.reason)).toEqual(['error']);
+    expect(ends[0]?.error).toBeInstanceOf(AudioError);
+  });
+
+  it('closed while a chunk is under way: the source is closed, nothing is read after, no unhandled rejection', async () => {
+    let returned = false;
+    let afterClose = 0;
+    let held: (() => void) | null = null;
+    const chunks = oggChunks(400, 4_096);
+    const total = chunks.length;
+    const it: AsyncIterator<Uint8Array> & AsyncIterable<Uint8Array> = {
+      [Symbol.asyncIterator]() {
+        return it;
+      },
+      // the first half of the chunks come at once; the next one is held until the test lets it through
+      next: () => new Promise<IteratorResult<Uint8Array>>((resolve) => {
+        if (returned) afterClose++;
+        const c = chunks.shift();
+        const result: IteratorResult<Uint8Array> = c ? { value: c, done: false } : { value: undefined, done: true };
+        if (chunks.length >= total / 2) resolve(result);
+        else held = () => resolve(result);
+      }),
+      return: async () => {
+        returned = true;
+        return { value: undefined, done: true };
+      },
+    };
+    const r = createOggOpusResource(it, { title: 'slow' });
+    expect(await r.read()).not.toBeNull();
+    // play on (one frame a step) until the read-ahead asks for the chunk the source holds back
+    await until(() => (r.readSync?.(), held !== null), 2_000, 'the read-ahead to ask for a chunk the source holds back');
+    let buffered = 0;
+    while (r.readSync?.() !== undefined) buffered++;
+    expect(buffered).toBeGreaterThan(0); // it asked before the buffer ran dry
+    r.close();
+    expect(returned).toBe(true);
+    (held as unknown as () => void)(); // the chunk that was under way arrives after close
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(await r.read()).toBeNull();
+    expect(r.readSync?.()).toBeNull();
+    expect(afterClose).toBe(0);
+  });
+});
+
