@@ -296,7 +296,7 @@ const md = lines.join('\n');
 console.log(md);
 mkdirSync(join(here, '..', 'results'), { recursive: true });
 // a profiling run (BENCH_PROFILE) is a diagnosis, not the figures: it does not replace them
-const out = process.env.BENCH_PROFILE ? 'perf-profile' : 'perf';
+const out = process.env.BENCH_OUT ?? (process.env.BENCH_PROFILE ? 'perf-profile' : 'perf');
 writeFileSync(join(here, '..', 'results', `${out}.md`), md);
 writeFileSync(join(here, '..', 'results', `${out}.json`), JSON.stringify({ pinned: pin, rounds, floors, memFloors, encoderUs, rows }, null, 2));
 

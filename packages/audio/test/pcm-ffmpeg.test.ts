@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { applyVolume, createFfmpegResource, createOggOpusFileResource, muxOggOpus, OpusCodec, PCM_FRAME_BYTES, UserRecorder, demuxOggOpus, wavFile, type AudioResource } from '../src/index.js';
-import { power, sine, toneFrame } from '@voicewire/testkit';
+import { power, sine, toneFrame, until } from '@voicewire/testkit';
 
 const tone = (n: number): Uint8Array => toneFrame(440, n);
 
@@ -129,7 +129,7 @@ describe('ffmpeg source, with the real ffmpeg (@ffmpeg-installer/ffmpeg)', () =>
     });
     expect(running()).toBe(true);
     r.close();
-    for (let i = 0; i < 100 && running(); i++) await new Promise((res) => setTimeout(res, 20));
+    await until(() => !running(), 5_000, 'ffmpeg to exit after close()');
     expect(running()).toBe(false);
   });
 

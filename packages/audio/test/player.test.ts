@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FramePacer } from '@voicewire/voice-protocol';
+import { sleep, until } from '@voicewire/testkit';
 import { AudioPlayer, createFramesResource, type AudioResource, type OpusSink, type TrackEndReason } from '../src/index.js';
 
 const frame = (n: number) => Uint8Array.of(0xfc, n & 0xff, n >> 8);
@@ -100,16 +101,15 @@ describe('AudioPlayer', () => {
     const e = ends(p);
     p.enqueue(createFramesResource(Array.from({ length: 200 }, (_, i) => frame(i)), 'long'));
     p.enqueue(createFramesResource([frame(999)], 'queued'));
-    await new Promise((r) => setTimeout(r, 100));
+    await until(() => s.sent.length >= 3, 5_000, 'the first frames to be sent');
     p.pause();
     expect(p.state).toBe('paused');
     expect(s.stops).toBe(1);
     const at = s.sent.length;
-    await new Promise((r) => setTimeout(r, 100));
-    expect(s.sent.length).toBeLessThanOrEqual(at + 1);
+    await sleep(100); // time is the subject: five cycles pass and a paused player sends nothing in them
+    expect(s.sent.length).toBe(at);
     p.resume();
-    await new Promise((r) => setTimeout(r, 60));
-    expect(s.sent.length).toBeGreaterThan(at);
+    await until(() => s.sent.length > at, 5_000, 'the resumed player to send again');
     const done = idle(p);
     p.stop();
     await done;

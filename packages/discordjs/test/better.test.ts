@@ -5,6 +5,7 @@ import { Readable } from 'node:stream';
 import { inspect } from 'node:util';
 import { sodiumProvider } from '@voicewire/crypto-sodium';
 import { startVoiceServer, type VoiceServer } from '@voicewire/voice-server';
+import { sleep, until } from '@voicewire/testkit';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   AudioPlayerStatus,
@@ -25,7 +26,6 @@ const CHANNEL = '127121515262115840';
 const A = '104694319306248192';
 const B = '158049329150427136';
 const certificate = () => JSON.parse(readFileSync(process.env.VOICEWIRE_TEST_CERTIFICATE as string, 'utf8'));
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 let server: VoiceServer | null = null;
 const conns: VoiceConnection[] = [];
@@ -67,7 +67,7 @@ describe('@voicewire/discordjs: what it does better than @discordjs/voice', () =
     c.on('stateChange', (_o, n) => seen.push(n.status));
     server?.closeSocket(A, 4021);
     const state = (await entersState(c, VoiceConnectionStatus.Disconnected, 5_000)).state as VoiceConnectionState & { closeCode?: number; error?: Error };
-    await sleep(500);
+    await sleep(500); // time is the subject: no rejoin may start in the half second after a 4021
     // @discordjs/voice answers every close but 4014 with an immediate rejoin (Signalling) — into a rate limit.
     expect(seen).not.toContain(VoiceConnectionStatus.Signalling);
     expect(state).toMatchObject({ reason: VoiceConnectionDisconnectReason.WebSocketClose, closeCode: 4021 });
@@ -96,10 +96,10 @@ describe('@voicewire/discordjs: what it does better than @discordjs/voice', () =
     a.on('stateChange', (_o, n) => seen.push(n.status));
     player.play(createAudioResource(Readable.from(packets(75), { objectMode: true }), { inputType: StreamType.Opus }));
     await entersState(player, AudioPlayerStatus.Playing, 5_000);
-    await sleep(300);
+    await until(() => got.length >= 10, 5_000, 'the listener to hear the first ten packets');
     server?.closeSocket(A, 4015);
     await entersState(player, AudioPlayerStatus.Idle, 10e3);
-    await sleep(300);
+    await until(() => got.length >= 70, 5_000, 'the listener to hear the packets sent around the resume');
     expect(a.voicewire.stats.resumes).toBe(1);
     expect(seen).not.toContain(VoiceConnectionStatus.Signalling);
     // UDP and keys stay valid through a resume; what the player sent while the socket was down was still sent
@@ -116,7 +116,7 @@ describe('@voicewire/discordjs: what it does better than @discordjs/voice', () =
     player.play(createAudioResource(Readable.from(packets(25), { objectMode: true }), { inputType: StreamType.Opus }));
     await entersState(player, AudioPlayerStatus.Playing, 5_000);
     await entersState(player, AudioPlayerStatus.Idle, 5_000);
-    await sleep(200);
+    await until(() => got.length >= 25, 5_000, 'the listener to hear the 25 packets');
     expect(got).toEqual(Array.from({ length: 25 }, (_, i) => i));
   });
 
@@ -128,7 +128,8 @@ describe('@voicewire/discordjs: what it does better than @discordjs/voice', () =
     player.play(createAudioResource(Readable.from(packets(25), { objectMode: true }), { inputType: StreamType.Opus }));
     await entersState(player, AudioPlayerStatus.Playing, 5_000);
     await entersState(player, AudioPlayerStatus.Idle, 5_000);
-    await sleep(1_200); // one heartbeat round trip
+    // one heartbeat round trip on each socket, and the last packets through the relay
+    await until(() => a.ping.ws !== undefined && a.ping.udp !== undefined && b.voicewire.stats.packetsReceived >= 25, 10_000, 'a WebSocket and a UDP round trip, and 25 packets received');
     expect(a.voicewire.stats.packetsSent).toBeGreaterThanOrEqual(25);
     expect(b.voicewire.stats.packetsReceived).toBeGreaterThanOrEqual(25);
     expect(a.voicewire.stats.daveProtocolVersion).toBe(1);
@@ -146,7 +147,7 @@ describe('@voicewire/discordjs: what it does better than @discordjs/voice', () =
     // bytes that are not WebM, declared as WebM
     player.play(createAudioResource(Readable.from([Buffer.from('this is not a webm file at all')]), { inputType: StreamType.WebmOpus }));
     // (not entersState: events.once listens for 'error' itself, which would count as a listener)
-    for (let i = 0; i < 100 && player.state.status !== AudioPlayerStatus.Idle; i++) await sleep(20);
+    await until(() => player.state.status === AudioPlayerStatus.Idle, 5_000, 'the player to go Idle');
     expect(player.state.status).toBe(AudioPlayerStatus.Idle);
     expect(String(warn.mock.calls[0]?.[0])).toMatch(/E_NOT_WEBM/);
     // and with a listener, the error arrives with its resource
@@ -156,7 +157,7 @@ describe('@voicewire/discordjs: what it does better than @discordjs/voice', () =
     player.play(bad);
     // entersState rejects when the player emits 'error' on the way (events.once semantics, as in @discordjs/voice)
     await entersState(player, AudioPlayerStatus.Idle, 5_000).catch(() => {});
-    await sleep(20);
+    await until(() => errors.length >= 1 && player.state.status === AudioPlayerStatus.Idle, 5_000, "the 'error' event and Idle");
     expect(player.state.status).toBe(AudioPlayerStatus.Idle);
     expect(errors).toHaveLength(1);
     expect(errors[0]?.resource).toBe(bad);
@@ -169,7 +170,7 @@ describe('@voicewire/discordjs: what it does better than @discordjs/voice', () =
     server?.sendRaw(A, '{"op": 9999, "d": {"x": [1, 2, 3]}}');
     server?.sendRaw(A, 'not json at all {');
     server?.sendRaw(A, Uint8Array.of(1, 2, 3));
-    await sleep(300);
+    await until(() => c.voicewire.stats.unknownOpcodes + c.voicewire.stats.malformedMessages >= 2, 5_000, 'the nonsense to be counted');
     expect(c.state.status).toBe(VoiceConnectionStatus.Ready);
     const s = c.voicewire.stats;
     expect(s.unknownOpcodes + s.malformedMessages).toBeGreaterThanOrEqual(2);

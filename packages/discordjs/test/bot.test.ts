@@ -27,7 +27,7 @@ import {
   type VoiceConnection,
   type VoiceConnectionState,
 } from '@discordjs/voice';
-import { power, sine } from '@voicewire/testkit';
+import { power, sine, sleep, until } from '@voicewire/testkit';
 import { startVoiceServer, type VoiceServer } from '@voicewire/voice-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -74,7 +74,6 @@ function rms(packets: Buffer[]): number {
   for (let i = 0; i + 1 < pcm.length; i += 2) sum += pcm.readInt16LE(i) ** 2;
   return Math.sqrt(sum / Math.max(1, pcm.length / 2));
 }
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // ───────────── the bot ─────────────
 let server: VoiceServer;
@@ -86,15 +85,24 @@ function joinBot(userId: string, guildId = GUILD, selfDeaf = true): VoiceConnect
   return joinVoiceChannel({ guildId, channelId: CHANNEL, adapterCreator: server.adapterCreator(userId, guildId) as never, group: userId, selfDeaf, debug: !!process.env.BOT_DEBUG });
 }
 
-/** What the listener receives from the speaker while `fn` runs (a Manual subscription, ended afterwards). */
-async function heard(fn: () => Promise<void>): Promise<Buffer[]> {
+/** Packets the emulator has relayed from the speaker (to the one listener that is not deafened). */
+let relayedFromSpeaker = 0;
+
+/**
+ * What the listener receives from the speaker while `fn` runs (a Manual subscription, ended afterwards): once `fn`
+ * is done, it waits for every packet the emulator relayed meanwhile to arrive, then closes the stream.
+ */
+async function heard(fn: (packets: Buffer[]) => Promise<void>): Promise<Buffer[]> {
   const stream = listener.receiver.subscribe(SPEAKER, { end: { behavior: EndBehaviorType.Manual } });
   const packets: Buffer[] = [];
+  const base = relayedFromSpeaker;
   stream.on('data', (p: Buffer) => packets.push(p));
-  await fn();
-  await sleep(300);
+  await fn(packets);
+  const relayed = relayedFromSpeaker - base;
+  await until(() => packets.length >= relayed, 5_000, `the ${relayed} packets relayed from the speaker to reach the listener (got ${packets.length})`);
+  const closed = new Promise((r) => stream.once('close', r));
   stream.destroy();
-  await sleep(10);
+  await closed;
   return packets;
 }
 
@@ -106,15 +114,15 @@ async function playToEnd(resource: AudioResource): Promise<void> {
 
 beforeAll(async () => {
   const certificate = JSON.parse(readFileSync(process.env.VOICEWIRE_TEST_CERTIFICATE as string, 'utf8'));
-  server = await startVoiceServer({ certificate, heartbeatIntervalMs: 1_000 });
+  server = await startVoiceServer({ certificate, heartbeatIntervalMs: 1_000, onRelay: (from) => void (from === SPEAKER && relayedFromSpeaker++) });
   speaker = joinBot(SPEAKER);
   listener = joinBot(LISTENER, GUILD, false);
   await Promise.all([entersState(speaker, VoiceConnectionStatus.Ready, 30e3), entersState(listener, VoiceConnectionStatus.Ready, 30e3)]);
   player = createAudioPlayer({ behaviors: { noSubscriber: NoSubscriberBehavior.Pause } });
   player.on('error', (e) => console.error('player error', e));
   speaker.subscribe(player);
-  // let the DAVE group settle on both sides before the first track
-  await sleep(500);
+  // the DAVE group settled: both members show the same privacy code (the same epoch, so the same keys)
+  await until(() => !!speaker.voicePrivacyCode && speaker.voicePrivacyCode === listener.voicePrivacyCode, 10_000, 'speaker and listener in one DAVE epoch');
 });
 
 afterAll(async () => {
@@ -178,21 +186,21 @@ describe('a bot joins, plays, listens and reconnects (emulator, wss, DAVE)', () 
   });
 
   it('pause() stops the audio, unpause() resumes it, stop() ends the track', async () => {
-    const packets = await heard(async () => {
+    const packets = await heard(async (got) => {
       player.play(createAudioResource(createReadStream(files.long), { inputType: StreamType.OggOpus }));
       await entersState(player, AudioPlayerStatus.Playing, 5_000);
-      await sleep(400);
+      await until(() => audible(got).length > 5, 5_000, 'the track to be heard');
     });
     expect(audible(packets).length).toBeGreaterThan(5);
     const paused = await heard(async () => {
       expect(player.pause()).toBe(true);
       expect(player.state.status).toBe(AudioPlayerStatus.Paused);
-      await sleep(300); // heard() itself waits 300 ms more first: the tail of what was in flight
+      await sleep(300); // time is the subject: nothing but the tail of what was in flight may be heard while paused
     });
-    const resumed = await heard(async () => {
+    const resumed = await heard(async (got) => {
       expect(player.unpause()).toBe(true);
       expect(player.state.status).toBe(AudioPlayerStatus.Playing);
-      await sleep(500);
+      await until(() => audible(got).length >= 15, 5_000, 'the track to be heard again');
     });
     expect(audible(paused).length).toBeLessThanOrEqual(8);
     expect(audible(resumed).length).toBeGreaterThanOrEqual(15);
@@ -227,8 +235,7 @@ describe('a bot joins, plays, listens and reconnects (emulator, wss, DAVE)', () 
     player.on('stateChange', onChange as never);
     const packets = await heard(async () => {
       player.play(createAudioResource(createReadStream(files.ogg440), { inputType: StreamType.OggOpus, metadata: { title: 'one' } }));
-      const end = Date.now() + 10_000;
-      while ((queue.length > 0 || player.state.status !== AudioPlayerStatus.Idle) && Date.now() < end) await sleep(50);
+      await until(() => queue.length === 0 && player.state.status === AudioPlayerStatus.Idle, 10_000, 'the three tracks to play');
     });
     player.off(AudioPlayerStatus.Idle, onIdle);
     player.off('stateChange', onChange as never);
@@ -239,6 +246,8 @@ describe('a bot joins, plays, listens and reconnects (emulator, wss, DAVE)', () 
   });
 
   it('records a speaking user with EndBehaviorType.AfterSilence: the stream ends after they stop', async () => {
+    // the speaker of the previous test has stopped (the receiver's speaking map ends a user 100 ms after their last packet)
+    await until(() => !listener.receiver.speaking.users.has(SPEAKER), 5_000, 'the speaker to stop speaking');
     const recorded = new Promise<{ packets: Buffer[]; userId: string }>((resolve) => {
       listener.receiver.speaking.once('start', (userId: string) => {
         const packets: Buffer[] = [];
@@ -248,7 +257,10 @@ describe('a bot joins, plays, listens and reconnects (emulator, wss, DAVE)', () 
       });
     });
     await playToEnd(createAudioResource(createReadStream(files.ogg440), { inputType: StreamType.OggOpus }));
-    const { packets, userId } = await Promise.race([recorded, sleep(5_000).then(() => ({ packets: [] as Buffer[], userId: 'the stream did not end' }))]);
+    let result: { packets: Buffer[]; userId: string } | null = null;
+    void recorded.then((r) => (result = r));
+    await until(() => result !== null, 5_000, 'the AfterSilence stream to end');
+    const { packets, userId } = result as unknown as { packets: Buffer[]; userId: string };
     expect(userId).toBe(SPEAKER);
     expect(audible(packets).length).toBeGreaterThanOrEqual(20);
     expect(dominant(packets)).toBe(440);
@@ -289,8 +301,7 @@ describe('a bot joins, plays, listens and reconnects (emulator, wss, DAVE)', () 
       }
     });
     server.migrate(OTHER_GUILD);
-    const end = Date.now() + 5_000;
-    while (!seen.includes(VoiceConnectionStatus.Connecting) && Date.now() < end) await sleep(20);
+    await until(() => seen.includes(VoiceConnectionStatus.Connecting), 5_000, 'the connection to reconnect to the new server');
     await entersState(c, VoiceConnectionStatus.Ready, 10e3);
     expect(seen).toContain(VoiceConnectionStatus.Connecting);
     expect(seen.at(-1)).toBe(VoiceConnectionStatus.Ready);

@@ -2,12 +2,12 @@
 // the player sends on the shared 20 ms clock.
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { sleep, until } from '@voicewire/testkit';
 import { AudioPlayerStatus, createAudioPlayer, createAudioResource, demuxProbe, NoSubscriberBehavior, StreamType, VoiceConnectionStatus, VolumeTransformer, type AudioPlayer } from '../src/index.js';
 
 const SILENCE = Buffer.from([0xf8, 0xff, 0xfe]);
 const packets = (n: number) => Array.from({ length: n }, (_, i) => Buffer.from([0xfc, i, 7, 7]));
 const opus = (n: number, opts = {}) => createAudioResource(Readable.from(packets(n), { objectMode: true }), { inputType: StreamType.Opus, ...opts });
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function fakeConnection(status = VoiceConnectionStatus.Ready) {
   const c = {
@@ -27,11 +27,6 @@ function fakeConnection(status = VoiceConnectionStatus.Ready) {
   return c;
 }
 const attach = (p: AudioPlayer, c: ReturnType<typeof fakeConnection>) => (p as unknown as { subscribe(c: unknown): unknown }).subscribe(c);
-async function until(cond: () => boolean, ms = 3_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond() && Date.now() < end) await sleep(5);
-  expect(cond()).toBe(true);
-}
 
 describe('AudioPlayer (fake connection, shared clock)', () => {
   it('Buffering → Playing → Idle; every packet in order, then the five padding silence frames', async () => {
@@ -42,7 +37,7 @@ describe('AudioPlayer (fake connection, shared clock)', () => {
     p.on('stateChange', (_o, n) => statuses.push(n.status));
     const r = opus(10);
     p.play(r);
-    await until(() => p.state.status === AudioPlayerStatus.Idle);
+    await until(() => p.state.status === AudioPlayerStatus.Idle, 3_000, 'p.state.status === AudioPlayerStatus.Idle');
     expect(statuses[0]).toBe(AudioPlayerStatus.Buffering);
     expect(statuses).toContain(AudioPlayerStatus.Playing);
     expect(c.sent.slice(0, 10).map((b) => b[1])).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
@@ -57,19 +52,19 @@ describe('AudioPlayer (fake connection, shared clock)', () => {
     const c = fakeConnection(VoiceConnectionStatus.Connecting);
     attach(paused, c);
     paused.play(opus(20));
-    await until(() => paused.state.status === AudioPlayerStatus.AutoPaused);
+    await until(() => paused.state.status === AudioPlayerStatus.AutoPaused, 3_000, 'paused.state.status === AudioPlayerStatus.AutoPaused');
     c.state.status = VoiceConnectionStatus.Ready;
-    await until(() => paused.state.status === AudioPlayerStatus.Idle);
+    await until(() => paused.state.status === AudioPlayerStatus.Idle, 3_000, 'paused.state.status === AudioPlayerStatus.Idle');
     expect(c.sent.filter((b) => b.length === 4)).toHaveLength(20);
 
     const stopping = createAudioPlayer({ behaviors: { noSubscriber: NoSubscriberBehavior.Stop } });
     stopping.play(opus(20));
-    await until(() => stopping.state.status === AudioPlayerStatus.Idle);
+    await until(() => stopping.state.status === AudioPlayerStatus.Idle, 3_000, 'stopping.state.status === AudioPlayerStatus.Idle');
 
     const playing = createAudioPlayer({ behaviors: { noSubscriber: NoSubscriberBehavior.Play } });
     const r = opus(10);
     playing.play(r);
-    await until(() => playing.state.status === AudioPlayerStatus.Idle);
+    await until(() => playing.state.status === AudioPlayerStatus.Idle, 3_000, 'playing.state.status === AudioPlayerStatus.Idle');
     expect(r.playbackDuration).toBe(200);
   });
 
@@ -80,7 +75,7 @@ describe('AudioPlayer (fake connection, shared clock)', () => {
     const stalled = new Readable({ objectMode: true, read() {} });
     stalled.push(Buffer.from([0xfc, 1, 2, 3]));
     p.play(createAudioResource(stalled, { inputType: StreamType.Opus }));
-    await until(() => p.state.status === AudioPlayerStatus.Idle);
+    await until(() => p.state.status === AudioPlayerStatus.Idle, 3_000, 'p.state.status === AudioPlayerStatus.Idle');
     expect(c.sent[0]?.[1]).toBe(1);
   });
 
@@ -97,7 +92,7 @@ describe('AudioPlayer (fake connection, shared clock)', () => {
     const c = fakeConnection();
     attach(a, c);
     a.play(done);
-    await until(() => a.state.status === AudioPlayerStatus.Idle);
+    await until(() => a.state.status === AudioPlayerStatus.Idle, 3_000, 'a.state.status === AudioPlayerStatus.Idle');
     expect(done.ended).toBe(true);
     expect(() => a.play(done)).toThrow(/already ended/);
   });
@@ -107,13 +102,13 @@ describe('AudioPlayer (fake connection, shared clock)', () => {
     const c = fakeConnection();
     attach(p, c);
     p.play(opus(40));
-    await until(() => c.sent.length >= 5);
+    await until(() => c.sent.length >= 5, 3_000, 'c.sent.length >= 5');
     expect(p.pause()).toBe(true);
     const at = c.sent.length;
-    await sleep(200);
+    await sleep(200); // time is the subject: ten cycles pass, and a paused player sends only its five silence frames
     expect(c.sent.slice(at)).toEqual(Array(5).fill(SILENCE));
     expect(p.unpause()).toBe(true);
-    await until(() => p.state.status === AudioPlayerStatus.Idle);
+    await until(() => p.state.status === AudioPlayerStatus.Idle, 3_000, 'p.state.status === AudioPlayerStatus.Idle');
     const audio = c.sent.filter((b) => b.length === 4).map((b) => b[1]);
     expect(audio).toEqual(Array.from({ length: 40 }, (_, i) => i));
   });

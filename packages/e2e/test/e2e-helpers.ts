@@ -2,6 +2,7 @@ import { daveProvider } from '@voicewire/crypto-dave';
 import { nodeProvider } from '@voicewire/crypto-node';
 import { createNodeTransport } from '@voicewire/transport-node';
 import type { VoiceServer } from '@voicewire/voice-server';
+export { sleep, until } from '@voicewire/testkit';
 import { joinVoiceChannel, type JoinVoiceChannelOptions, type VoiceConnection } from '@voicewire/voice';
 
 export const GUILD = '41771983423143937';
@@ -38,14 +39,6 @@ export function collect(conn: VoiceConnection, fromUserId: string): number[] {
     if (f.userId === fromUserId && f.opus.length > 3) got.push(frameNumber(f.opus));
   });
   return got;
-}
-
-export async function until(pred: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const end = performance.now() + timeoutMs;
-  while (!pred()) {
-    if (performance.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 /** Writes frames [from, from+count) through the paced writer; `during(n)` runs before frame n. */

@@ -60,7 +60,8 @@ describe('end to end on loopback through the served voice server (wss)', () => {
     const next = emu.server.migrate(GUILD);
     expect(next).toBe(emu.server.secondaryEndpoint);
     await until(() => readies === 2, 5_000, 'both ready on the new endpoint');
-    await new Promise((r) => setTimeout(r, 50));
+    // the DAVE group formed again on the new server: both in one epoch (the same privacy code)
+    await until(() => a.privacyCode !== '' && a.privacyCode === b.privacyCode, 5_000, 'one DAVE epoch on the new endpoint');
     const got = collect(b, A);
     await writeFrames(a, 0, 25);
     await until(() => got.length >= 25, 2_000, 'frames after migration');

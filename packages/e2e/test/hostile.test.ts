@@ -11,7 +11,7 @@ import { HostileVoiceServer, type HostileTls } from '@voicewire/testkit/node';
 import { createNodeTransport } from '@voicewire/transport-node';
 import { joinVoiceChannel, VoiceError, type VoiceConnection } from '@voicewire/voice';
 import { startVoiceServer } from '@voicewire/voice-server';
-import { CHANNEL, connect, GUILD, until } from './e2e-helpers.js';
+import { CHANNEL, connect, GUILD, sleep, until } from './e2e-helpers.js';
 
 const USER = '104694319306248192';
 const FAST = { reconnectBaseMs: 20, reconnectMaxMs: 50, maxReconnectAttempts: 2, connectTimeoutMs: 3_000 } as const;
@@ -139,7 +139,7 @@ describe('a dead UDP path against the emulator (wss, DAVE)', () => {
     const warnings: string[] = [];
     conn.on('warning', (w) => warnings.push(w.code));
     await conn.ready({ timeoutMs: 5_000 });
-    await new Promise((r) => setTimeout(r, 600)); // keepalive echoes show the emulator answers on UDP
+    await until(() => conn.stats.udpRttSource === 'keepalive', 5_000, 'a keepalive echo: the emulator answers on UDP');
     server.setUdpSilent(USER, true);
     await until(() => warnings.includes('E_UDP_SILENT'), 5_000, 'the dead-path warning');
     await until(() => conn.state === 'ready' && conn.stats.reconnects > 0, 5_000, 'the new connection');
@@ -158,7 +158,7 @@ describe('a dead UDP path against the emulator (wss, DAVE)', () => {
     const opus = new Uint8Array([0xfc, 1, 2, 3, 4]);
     for (let i = 0; i < 50; i++) {
       results.push(conn.sendOpusFrame(opus));
-      await new Promise((r) => setTimeout(r, 20));
+      await sleep(20); // one frame per 20 ms, as a player sends
     }
     expect(results.at(-1)).toBe(false);
     expect(warnings.filter((w) => w === 'E_UDP').length).toBeLessThanOrEqual(5);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AudioPlayer, createFramesResource, listen, Mixer, OpusCodec, PCM_FRAME_BYTES, type UtteranceChunk, type UtteranceInfo } from '@voicewire/audio';
-import { until } from './e2e-helpers.js';
+import { sleep, until } from './e2e-helpers.js';
 import { emulatorPerTest } from './emulator-per-test.js';
 import { power, toneFrame as tone } from '@voicewire/testkit';
 
@@ -73,7 +73,7 @@ describe('listening on a DAVE call', () => {
 
     // A speaks 440 Hz for 600 ms; 300 ms after A started, B speaks 1 kHz for 600 ms (they overlap)
     const spokenA = speak(a, encode(440, 30));
-    await new Promise((r) => setTimeout(r, 300));
+    await sleep(300); // time is the subject: B starts speaking 300 ms into A's speech
     const spokenB = speak(b, encode(1000, 30));
     const [sa, sb] = await Promise.all([spokenA, spokenB]);
     await until(() => ends.length >= 2, 3_000, 'both utterances ended');
@@ -108,7 +108,7 @@ describe('listening on a DAVE call', () => {
     emu.server.setRelayLoss(A, 10);
     // 55 frames of speech then the 5 silence frames: packets 10, 20 … 50 (speech) and 60 (a silence frame) are lost
     await speak(a, encode(440, 55));
-    await new Promise((r) => setTimeout(r, 400));
+    await until(() => listener.stats.frames >= 50 && listener.stats.concealed >= 5, 5_000, 'the 50 frames that came through and the 5 concealed');
     await done();
     expect(listener.stats.concealed).toBe(5);
     expect(listener.stats.frames).toBe(50);
@@ -121,7 +121,7 @@ describe('listening on a DAVE call', () => {
   });
 
   it('the mixer plays music and a ducking voice into one connection; the listener hears both, the music lowered while the voice speaks', async () => {
-    const { a, chunks, done } = await speakerAndListener();
+    const { a, listener, chunks, done } = await speakerAndListener();
     const mixer = new Mixer({ endWhenEmpty: true });
     const player = new AudioPlayer({ stallTimeoutMs: 5_000 });
     player.subscribe(a);
@@ -130,7 +130,7 @@ describe('listening on a DAVE call', () => {
     player.enqueue(mixer);
     setTimeout(() => mixer.add(createFramesResource(encode(1000, 25)), { name: 'voice', duck: 0.3 }), 500); // 0.5–1.0 s
     await idle;
-    await new Promise((r) => setTimeout(r, 300));
+    await until(() => listener.stats.frames >= 75, 5_000, 'the 75 mixed frames to be heard');
     await done();
     const frames = chunks.filter((c) => c.userId === A);
     expect(frames.length).toBeGreaterThanOrEqual(70);

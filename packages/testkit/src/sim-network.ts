@@ -110,8 +110,9 @@ export class SimNetwork {
     throw new Error('outputs did not settle');
   }
 
-  eventsOf(client: SimClient, type: SessionEvent['type']): SessionEvent[] {
-    return client.events.filter((e) => e.event.type === type).map((e) => e.event);
+  /** The client's events of one type, narrowed to that type (`eventsOf(a, 'ready')[0].e2ee` type-checks). */
+  eventsOf<T extends SessionEvent['type']>(client: SimClient, type: T): Extract<SessionEvent, { type: T }>[] {
+    return client.events.map((e) => e.event).filter((e): e is Extract<SessionEvent, { type: T }> => e.type === type);
   }
 
   // ───────────────────────────── internals ─────────────────────────────

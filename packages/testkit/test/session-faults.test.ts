@@ -21,7 +21,7 @@ describe('VoiceSession faults (docs/protocol.md §5–§7, §2.4)', () => {
     expect(net.runUntil(() => a.session.state === 'ready' && c.session.state === 'ready', 10_000)).toBe(true);
     net.runFor(100);
     expect(net.eventsOf(a, 'resumed')).toHaveLength(1);
-    const connects = net.eventsOf(a, 'client-connect').flatMap((e) => (e.type === 'client-connect' ? e.userIds : []));
+    const connects = net.eventsOf(a, 'client-connect').flatMap((e) => e.userIds);
     expect(connects.filter((u) => u === USERS[2])).toHaveLength(1);
     // a did not Identify again: one Ready only
     expect(net.eventsOf(a, 'ready')).toHaveLength(1);
@@ -75,7 +75,7 @@ describe('VoiceSession faults (docs/protocol.md §5–§7, §2.4)', () => {
     net.server.closeSocket(USERS[0], code);
     expect(net.runUntil(() => net.eventsOf(a, 'ready').length === 2, 10_000)).toBe(true);
     expect(net.eventsOf(a, 'resumed')).toHaveLength(0);
-    const states = net.eventsOf(a, 'state').map((e) => (e.type === 'state' ? e.to : ''));
+    const states = net.eventsOf(a, 'state').map((e) => e.to);
     expect(states.slice(-7)).toEqual(['backoff', 'signalling', 'connecting', 'identifying', 'discovering', 'selecting-protocol', 'ready']);
   });
 

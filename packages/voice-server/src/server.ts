@@ -203,6 +203,15 @@ export class VoiceServer {
     for (const c of [...this.gatewayClients]) if (userId === undefined || c.userId === userId) c.socket.terminate();
   }
 
+  /**
+   * What the emulated main gateway knows of a member's voice state (after its op 4 was handled): the channel and
+   * the self mute/deaf flags, in `guildId` or the user's first guild; undefined when not in a voice channel.
+   * For tests of a bot: `until(() => server.voiceState(botId)?.selfMute === true)`.
+   */
+  voiceState(userId: string, guildId?: string): { guildId: string; channelId: string; selfMute: boolean; selfDeaf: boolean } | undefined {
+    return this.core.voiceState(userId, guildId);
+  }
+
   // ── fault injection (same controls as the core; `guildId` addresses one of a bot's calls) ──
   closeSocket(userId: string, code: number, guildId?: string): void {
     this.input(() => this.core.closeSocket(userId, code, guildId));

@@ -2,6 +2,7 @@
 // emulator with DAVE, with the transport and crypto provider chosen for the runtime; describeSetup says what
 // was chosen and why; e2ee: false is explicit and warns.
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { until } from '@voicewire/testkit';
 import { startVoiceServer, type VoiceServer } from '@voicewire/voice-server';
 import { AudioPlayer, createFramesResource, describeSetup, joinVoiceChannel, type VoiceConnection } from '../src/node.js';
 
@@ -34,7 +35,7 @@ describe('voicewire (the top-level package)', () => {
     const idle = new Promise<void>((r) => player.once('idle', () => r()));
     player.enqueue(createFramesResource(Array.from({ length: 10 }, (_, i) => Uint8Array.of(0xfc, i, 0, 0, 0))));
     await idle;
-    await new Promise((r) => setTimeout(r, 200));
+    await until(() => heard.length >= 10, 5_000, 'the listener to hear the ten frames');
     expect(heard.slice(0, 10)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     expect(b.stats.davePassthroughFrames).toBe(0);
   });

@@ -189,7 +189,7 @@ export abstract class SessionLifecycle {
     this.setState(resume ? 'resuming' : 'connecting');
   }
 
-  /** A server switch (new endpoint and token): tear down and Identify fresh, never resume (§2.4 rule 1). */
+  /** A server switch (new endpoint and token): tear down and Identify fresh, never resume (docs/protocol.md §2.4). */
   protected restartSignalling(): void {
     this.teardown(1000);
     this.pendingReconnect = null;

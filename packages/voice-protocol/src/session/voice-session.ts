@@ -226,7 +226,7 @@ export class VoiceSession extends SessionLifecycle {
       this.channelId = d.channel_id;
       this.emit({ type: 'moved', channelId: d.channel_id });
     }
-    // A null channel may be transient (docs/protocol.md §2.4 rule 5): the voice socket's close code decides.
+    // A null channel may be transient (docs/protocol.md §2.2): the voice socket's close code decides.
     this.voiceState = { sessionId: new Secret(d.session_id), channelId: d.channel_id };
     this.maybeConnect(now);
   }
@@ -401,7 +401,7 @@ export class VoiceSession extends SessionLifecycle {
       case 9:
         if (this.code !== 'resuming') return;
         this.connectDeadline = null;
-        this.speakingSent = false; // op 5 again before the next packet (§6 step 3)
+        this.speakingSent = false; // op 5 again before the next packet (docs/protocol.md §6: after a resume, op 5 before audio)
         this.counters.resumes++;
         this.setState('ready');
         return this.emit({ type: 'resumed' });

@@ -146,6 +146,17 @@ export class VoiceServerCore {
     return this.daveChannels.get(`${guildId}:${channelId}`)?.stats;
   }
 
+  /**
+   * A member's voice state as the main gateway last set it (its op 4): the channel and the self mute/deaf flags,
+   * in `guildId` or the user's first guild; undefined when the user is in no voice channel there.
+   */
+  voiceState(userId: string, guildId?: string): { guildId: string; channelId: string; selfMute: boolean; selfDeaf: boolean } | undefined {
+    for (const p of this.pending.values()) {
+      if (p.userId === userId && (guildId === undefined || p.guildId === guildId)) return { guildId: p.guildId, channelId: p.channelId, selfMute: p.selfMute, selfDeaf: p.selfDeaf };
+    }
+    return undefined;
+  }
+
   // ───────────────────────────── main gateway part ─────────────────────────────
 
   /** A client's op 4 Voice State Update on the main gateway (docs/protocol.md §2.1). */
@@ -162,10 +173,12 @@ export class VoiceServerCore {
     }
     const prev = this.pending.get(key);
     const flagsChanged = prev !== undefined && (prev.selfMute !== !!d.self_mute || prev.selfDeaf !== !!d.self_deaf);
-    if (existing && existing.conn && existing.channelId === d.channel_id && prev && flagsChanged) {
+    if (prev && prev.channelId === d.channel_id && flagsChanged) {
       prev.selfMute = !!d.self_mute;
       prev.selfDeaf = !!d.self_deaf;
-      // Same channel: only the self mute/deaf flags changed. Discord answers with a VOICE_STATE_UPDATE alone.
+      // Same channel as the member's voice state: only the self mute/deaf flags changed. Discord answers with a
+      // VOICE_STATE_UPDATE alone — also while the client is still connecting to the voice server of a join or a
+      // move (the voice state already names the channel; the token it was given stays valid).
       this.dispatch(userId, 'VOICE_STATE_UPDATE', { guild_id: d.guild_id, channel_id: d.channel_id, user_id: userId, session_id: sessionId, self_mute: !!d.self_mute, self_deaf: !!d.self_deaf, deaf: false, mute: false, suppress: false });
       return;
     }
