@@ -79,6 +79,7 @@ describe('hostile Ready / Session Description / DAVE fields against a real sessi
         }
         expect(after.filter((t) => !['ws-close', 'udp-close', 'gateway-send'].includes(t) && !t.startsWith('event:'))).toEqual([]);
         expect(s.state).toBe('destroyed');
+        expect(s.stats().illegalTransitions).toBe(0); // every move the hostile run caused is in SESSION_TRANSITIONS
       }),
       { numRuns: Number(process.env.FC_NUM_RUNS ?? 150) * 3 },
     );

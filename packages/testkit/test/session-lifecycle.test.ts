@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LocalProtocolError } from '@voicewire/voice-protocol';
+import { LocalProtocolError, SESSION_TRANSITIONS, type SessionStateCode } from '@voicewire/voice-protocol';
 import { client, joinAll, network, USERS } from './helpers.js';
 
 describe('commands, leave and destroy', () => {
@@ -87,3 +87,52 @@ describe('commands, leave and destroy', () => {
     for (const secret of net.secrets) for (const t of texts) expect(t.includes(secret), `a secret leaked into: ${t.slice(0, 80)}`).toBe(false);
   });
 });
+
+describe('the session reads from tables', () => {
+  it('timers: only what the state needs is armed, by name; destroy disarms all', () => {
+    const net = network({ seed: 33 });
+    const a = client(net, 0);
+    const b = client(net, 1);
+    expect(a.session.pendingTimers()).toEqual([]);
+    const c = client(net, 2);
+    c.session.join(net.now);
+    expect(c.session.pendingTimers().map((t) => t.name)).toEqual(['join']); // waiting for the two main-gateway updates
+    c.session.destroy(net.now);
+    joinAll(net, [a, b]);
+    const ready = a.session.pendingTimers().map((t) => t.name);
+    expect(ready).toContain('heartbeat');
+    expect(ready).toContain('udp-keepalive');
+    expect(ready).not.toContain('join');
+    expect(ready).not.toContain('connect');
+    // the drain's timer output is the earliest of the table
+    let last = a.session.poll();
+    while (last.type !== 'timer') last = a.session.poll();
+    expect(last.at).toBe(Math.max(net.now, Math.min(...a.session.pendingTimers().map((t) => t.at))));
+    a.session.sendOpusFrame(new Uint8Array([0xfc, 1, 2, 3]), net.now);
+    a.session.stopSpeaking(net.now);
+    expect(a.session.pendingTimers().map((t) => t.name)).toContain('silence-tail');
+    a.session.destroy(net.now);
+    expect(a.session.pendingTimers()).toEqual([]);
+  });
+
+  it('transitions: the happy path and a reconnect are moves of SESSION_TRANSITIONS, and no state is a dead end', () => {
+    const net = network({ seed: 34 });
+    const a = client(net, 0);
+    const b = client(net, 1);
+    joinAll(net, [a, b]);
+    net.server.closeSocket(USERS[0] as string, 4015);
+    net.runFor(5_000);
+    const moves = a.events.flatMap((e) => (e.event.type === 'state' ? [[e.event.from, e.event.to] as const] : []));
+    expect(moves.slice(0, 6).map(([, to]) => to)).toEqual(['signalling', 'connecting', 'identifying', 'discovering', 'selecting-protocol', 'ready']);
+    expect(moves.map(([, to]) => to)).toContain('resuming');
+    for (const [from, to] of moves) expect(SESSION_TRANSITIONS[to], `${from} → ${to}`).toContain(from);
+    expect(a.session.stats().illegalTransitions).toBe(0);
+    // every state but the terminal one can be left, and every state but idle can be entered
+    const states = Object.keys(SESSION_TRANSITIONS) as SessionStateCode[];
+    for (const s of states) {
+      if (s !== 'destroyed') expect(states.some((to) => SESSION_TRANSITIONS[to].includes(s)), `${s} is a dead end`).toBe(true);
+      if (s !== 'idle') expect(SESSION_TRANSITIONS[s].length, `${s} cannot be entered`).toBeGreaterThan(0);
+    }
+  });
+});
+

@@ -26,6 +26,7 @@ export * from './crypto/packet.js';
 export * from './session/outputs.js';
 export * from './session/config.js';
 export { VoiceSession } from './session/voice-session.js';
+export { SESSION_TRANSITIONS } from './session/session-lifecycle.js';
 export { ReorderBuffer, type ReorderOutput } from './session/reorder-buffer.js';
 export { Heartbeat } from './session/heartbeat.js';
 export { Backoff } from './session/backoff.js';

@@ -7,6 +7,7 @@
 import type { E2eeProvider, E2eeSession } from '../crypto/e2ee.js';
 import { encodeDaveClientFrame, type DaveServerFrame } from '../dave/binary.js';
 import type { KnownGatewayMessage } from '../gateway/messages.js';
+import { VoiceOpcode } from '../gateway/opcodes.js';
 import { clip } from '../secret.js';
 import { isSilenceFrame } from '../speaking.js';
 import type { TerminalError } from './outputs.js';
@@ -111,9 +112,9 @@ export class DaveController {
     this.readyCache = null;
     if (!this.session) return; // discord.js likewise ignores DAVE binary messages before op 4
     switch (frame.op) {
-      case 25:
+      case VoiceOpcode.DaveMlsExternalSender:
         return this.guard('E_DAVE_EXTERNAL_SENDER', () => this.session?.setExternalSender(frame.externalSender));
-      case 27:
+      case VoiceOpcode.DaveMlsProposals:
         return this.guard('E_DAVE_PROPOSALS', () => {
           const self = this.hooks.userId();
           const users = [...this.hooks.recognizedUsers(), ...(self ? [self] : [])];
@@ -122,12 +123,12 @@ export class DaveController {
             const commitWelcome = new Uint8Array(r.commit.length + (r.welcome?.length ?? 0));
             commitWelcome.set(r.commit, 0);
             if (r.welcome) commitWelcome.set(r.welcome, r.commit.length);
-            this.hooks.sendBinary(encodeDaveClientFrame({ op: 28, commitWelcome }));
+            this.hooks.sendBinary(encodeDaveClientFrame({ op: VoiceOpcode.DaveMlsCommitWelcome, commitWelcome }));
           }
         });
-      case 29:
+      case VoiceOpcode.DaveMlsAnnounceCommitTransition:
         return this.groupChange(frame.transitionId, () => this.session?.processCommit(frame.commit), 'commit');
-      case 30:
+      case VoiceOpcode.DaveMlsWelcome:
         return this.groupChange(frame.transitionId, () => this.session?.processWelcome(frame.welcome), 'welcome');
     }
   }
@@ -145,7 +146,7 @@ export class DaveController {
       this.plaintextAllowed = true;
     }
     if (d.transitionId === 0) this.execute();
-    else this.hooks.sendJson({ op: 23, d: { transitionId: d.transitionId } });
+    else this.hooks.sendJson({ op: VoiceOpcode.DaveTransitionReady, d: { transitionId: d.transitionId } });
   }
 
   /** op 22 */
@@ -236,7 +237,7 @@ export class DaveController {
       return;
     }
     this.plaintextAllowed = true;
-    this.hooks.sendBinary(encodeDaveClientFrame({ op: 26, keyPackage }));
+    this.hooks.sendBinary(encodeDaveClientFrame({ op: VoiceOpcode.DaveMlsKeyPackage, keyPackage }));
   }
 
   private passthrough(enabled: boolean, expirySeconds?: number): void {
@@ -254,13 +255,13 @@ export class DaveController {
     } catch (e) {
       this.counters.daveInvalidCommits++;
       this.hooks.warn('E_DAVE_INVALID_' + what.toUpperCase(), `could not process the DAVE ${what} of transition ${transitionId} (${clip((e as Error)?.message, 160)}); rejoining the group`);
-      this.hooks.sendJson({ op: 31, d: { transitionId } });
+      this.hooks.sendJson({ op: VoiceOpcode.DaveMlsInvalidCommitWelcome, d: { transitionId } });
       this.reinit(this.protocolVersion || 1);
       return;
     }
     this.pending = { transitionId, protocolVersion: this.protocolVersion || 1 };
     if (transitionId === 0) this.execute();
-    else this.hooks.sendJson({ op: 23, d: { transitionId } });
+    else this.hooks.sendJson({ op: VoiceOpcode.DaveTransitionReady, d: { transitionId } });
   }
 
   private execute(): void {

@@ -71,6 +71,8 @@ export interface SessionStats {
   readonly davePassthroughFrames: number;
   readonly daveInvalidCommits: number;
   readonly daveTransitions: number;
+  /** Moves of the session outside SESSION_TRANSITIONS: a bug of voicewire if ever above 0 (each one is also a warning). */
+  readonly illegalTransitions: number;
 }
 
 /**

@@ -9,7 +9,7 @@ import type { CloseCodeInfo } from '../close-codes.js';
 import { LocalProtocolError } from '../errors.js';
 import { encodeGatewayMessage } from '../gateway/codec.js';
 import type { KnownGatewayMessage } from '../gateway/messages.js';
-import { VOICE_GATEWAY_VERSION } from '../gateway/opcodes.js';
+import { VOICE_GATEWAY_VERSION, VoiceOpcode } from '../gateway/opcodes.js';
 import { clip, Secret } from '../secret.js';
 import { isLoopbackHost } from '../udp/address.js';
 import { encodeIpDiscoveryRequest } from '../udp/ip-discovery.js';
@@ -74,6 +74,7 @@ export abstract class SessionLifecycle {
 
   protected readonly counters = {
     framesDropped: 0,
+    illegalTransitions: 0,
     packetsReceived: 0,
     decryptFailures: 0,
     unknownSsrcDrops: 0,
@@ -143,9 +144,15 @@ export abstract class SessionLifecycle {
     if (text !== null) this.emit({ type: 'warning', code, message: text });
   }
 
+  /** Moves to `to`, which must be a move of SESSION_TRANSITIONS (one that is not is counted in stats().illegalTransitions). */
   protected setState(to: SessionStateCode): void {
     if (this.code === to) return;
     const from = this.code;
+    if (!SESSION_TRANSITIONS[to].includes(from)) {
+      // a bug of this file, not of the peer: counted and reported, never thrown (remote input drives most moves)
+      this.counters.illegalTransitions++;
+      this.warn('E_ILLEGAL_TRANSITION', `voicewire bug: the session moved ${from} → ${to}, which SESSION_TRANSITIONS does not allow; please report it`);
+    }
     this.code = to;
     this.emit({ type: 'state', from, to });
   }
@@ -294,7 +301,7 @@ export abstract class SessionLifecycle {
   }
 
   protected sendHeartbeat(t: number): void {
-    this.sendJson({ op: 3, d: { t, seqAck: this.lastSeq } });
+    this.sendJson({ op: VoiceOpcode.Heartbeat, d: { t, seqAck: this.lastSeq } });
   }
 
   // ───────────────────────────── deadlines ─────────────────────────────
@@ -309,92 +316,185 @@ export abstract class SessionLifecycle {
     }
   }
 
-  /** When a silent UDP path counts as dead: only while ready and once the server is known to answer. */
-  private udpSilenceDeadline(): number | null {
-    return this.code === 'ready' && this.media !== null ? this.media.silenceDeadline(this.config.udpSilenceTimeoutMs) : null;
-  }
+  /**
+   * The session's timers, in the order they fire when several are due at once: each says when it is due (null:
+   * not armed) and what runs then. `fire` returns false when, looked at closely, nothing was due (a heartbeat
+   * that was ACKed meanwhile); the next timer is tried then. To add a timer, add a row here: the next deadline
+   * (`poll()`'s `timer.at`) and the dispatch of a due one both read this table and nothing else.
+   */
+  private readonly timers: readonly SessionTimer[] = [
+    {
+      name: 'join',
+      at: () => this.joinDeadline,
+      fire: (now) => {
+        this.joinDeadline = null;
+        if (this.backoff.attempts > 0) this.scheduleReconnect(now, false, 'no VOICE_STATE_UPDATE/VOICE_SERVER_UPDATE after rejoining');
+        else this.fail({ code: 'E_JOIN_TIMEOUT', message: `Discord sent no VOICE_STATE_UPDATE/VOICE_SERVER_UPDATE within ${this.config.joinTimeoutMs} ms: the channel may be full (MOVE_MEMBERS bypasses the limit), the bot may lack CONNECT permission, or the gateway adapter is not forwarding voice events` });
+        return true;
+      },
+    },
+    {
+      name: 'wait-for-server',
+      at: () => this.waitDeadline,
+      fire: () => {
+        this.waitDeadline = null;
+        this.fail(this.lastFailure ?? { code: 'E_DISCONNECTED', message: 'disconnected from voice' });
+        return true;
+      },
+    },
+    {
+      name: 'backoff',
+      at: () => this.backoff.deadline(),
+      fire: (now) => {
+        this.fireReconnect(now);
+        return true;
+      },
+    },
+    {
+      name: 'connect',
+      at: () => this.connectDeadline,
+      fire: (now) => {
+        this.connectDeadline = null;
+        const resuming = this.code === 'resuming';
+        this.scheduleReconnect(now, false, resuming ? 'the server did not answer Resume in time' : `the voice server did not complete the handshake within ${this.config.connectTimeoutMs} ms`);
+        return true;
+      },
+    },
+    {
+      name: 'heartbeat',
+      at: () => this.heartbeat.deadline(),
+      fire: (now) => {
+        const hb = this.heartbeat.due(now);
+        if (!hb) return false;
+        if (hb.kind === 'send') this.sendHeartbeat(hb.t);
+        else this.scheduleReconnect(now, this.media?.cipher != null, `no heartbeat ACK for ${this.config.heartbeatMissLimit} heartbeats`);
+        return true;
+      },
+    },
+    {
+      name: 'ip-discovery',
+      at: () => this.discovery.deadline(),
+      fire: (now) => {
+        const disc = this.discovery.due(now);
+        if (!disc) return false;
+        const media = this.media;
+        if (disc === 'send' && media) this.out({ type: 'udp-send', id: media.udpId, data: encodeIpDiscoveryRequest(media.ready.ssrc) });
+        else if (disc === 'failed') this.scheduleReconnect(now, false, `no IP discovery answer after ${this.config.ipDiscoveryAttempts} tries`);
+        return true;
+      },
+    },
+    {
+      name: 'udp-silence',
+      // only while ready and once the server is known to answer on UDP
+      at: () => (this.code === 'ready' && this.media !== null ? this.media.silenceDeadline(this.config.udpSilenceTimeoutMs) : null),
+      fire: (now) => {
+        const silentMs = (this.media as MediaPath).takeSilence(now);
+        this.warn('E_UDP_SILENT', `nothing arrived on the UDP path for ${silentMs} ms although the voice server answers on it; reconnecting`);
+        this.scheduleReconnect(now, false, `the UDP path went silent for ${silentMs} ms`);
+        return true;
+      },
+    },
+    {
+      name: 'udp-keepalive',
+      at: () => (this.media === null ? null : this.media.keepaliveDeadline()),
+      fire: (now) => {
+        const media = this.media as MediaPath;
+        this.out({ type: 'udp-send', id: media.udpId, data: media.nextKeepalive(now) });
+        return true;
+      },
+    },
+    {
+      name: 'silence-tail',
+      // the five silence frames after speech, one per 20 ms, then op 5 "not speaking"
+      at: () => (this.code === 'ready' && this.media?.cipher ? this.media.sender.deadline() : null),
+      fire: (now) => {
+        const media = this.media as MediaPath;
+        const silence = media.sender.dueSilence(now);
+        if (!silence || !media.cipher) return false;
+        this.out({ type: 'udp-send', id: media.udpId, data: media.sender.packet(media.cipher, silence.frame) });
+        if (silence.last) {
+          this.sendJson({ op: VoiceOpcode.Speaking, d: { speaking: 0, delay: 0, ssrc: media.ready.ssrc } });
+          this.speakingSent = false;
+        }
+        return true;
+      },
+    },
+    {
+      name: 'receiver',
+      // reordering waits, speaking timeouts and held packets of unknown SSRCs
+      at: () => this.receiver.deadline(),
+      fire: (now) => {
+        this.receiver.timeout(now, this.emit);
+        return true;
+      },
+    },
+  ];
 
-  /** Handles one due deadline; returns false when nothing is due. No allocation on the hot path. */
+  /** Runs the first due timer of the table; returns false when none is due. No allocation on the hot path. */
   private runDue(now: number): boolean {
-    const due = isDue;
-    due.now = now;
-    const media = this.media;
-    if (due(this.joinDeadline)) {
-      this.joinDeadline = null;
-      if (this.backoff.attempts > 0) this.scheduleReconnect(now, false, 'no VOICE_STATE_UPDATE/VOICE_SERVER_UPDATE after rejoining');
-      else this.fail({ code: 'E_JOIN_TIMEOUT', message: `Discord sent no VOICE_STATE_UPDATE/VOICE_SERVER_UPDATE within ${this.config.joinTimeoutMs} ms: the channel may be full (MOVE_MEMBERS bypasses the limit), the bot may lack CONNECT permission, or the gateway adapter is not forwarding voice events` });
-      return true;
+    const timers = this.timers;
+    for (let i = 0; i < timers.length; i++) {
+      const t = timers[i] as SessionTimer;
+      const at = t.at();
+      if (at !== null && now >= at && t.fire(now)) return true;
     }
-    if (due(this.waitDeadline)) {
-      this.waitDeadline = null;
-      this.fail(this.lastFailure ?? { code: 'E_DISCONNECTED', message: 'disconnected from voice' });
-      return true;
-    }
-    if (due(this.backoff.deadline())) {
-      this.fireReconnect(now);
-      return true;
-    }
-    if (due(this.connectDeadline)) {
-      this.connectDeadline = null;
-      const resuming = this.code === 'resuming';
-      this.scheduleReconnect(now, false, resuming ? 'the server did not answer Resume in time' : `the voice server did not complete the handshake within ${this.config.connectTimeoutMs} ms`);
-      return true;
-    }
-    const hb = due(this.heartbeat.deadline()) ? this.heartbeat.due(now) : null;
-    if (hb) {
-      if (hb.kind === 'send') this.sendHeartbeat(hb.t);
-      else this.scheduleReconnect(now, media?.cipher != null, `no heartbeat ACK for ${this.config.heartbeatMissLimit} heartbeats`);
-      return true;
-    }
-    const disc = due(this.discovery.deadline()) ? this.discovery.due(now) : null;
-    if (disc) {
-      if (disc === 'send' && media) this.out({ type: 'udp-send', id: media.udpId, data: encodeIpDiscoveryRequest(media.ready.ssrc) });
-      else if (disc === 'failed') this.scheduleReconnect(now, false, `no IP discovery answer after ${this.config.ipDiscoveryAttempts} tries`);
-      return true;
-    }
-    if (media === null) return due(this.receiver.deadline()) ? this.receiverTimeout(now) : false;
-    if (due(this.udpSilenceDeadline())) {
-      const silentMs = media.takeSilence(now);
-      this.warn('E_UDP_SILENT', `nothing arrived on the UDP path for ${silentMs} ms although the voice server answers on it; reconnecting`);
-      this.scheduleReconnect(now, false, `the UDP path went silent for ${silentMs} ms`);
-      return true;
-    }
-    if (due(media.keepaliveDeadline())) {
-      this.out({ type: 'udp-send', id: media.udpId, data: media.nextKeepalive(now) });
-      return true;
-    }
-    const silence = this.code === 'ready' && media.cipher ? media.sender.dueSilence(now) : null;
-    if (silence && media.cipher) {
-      this.out({ type: 'udp-send', id: media.udpId, data: media.sender.packet(media.cipher, silence.frame) });
-      if (silence.last) {
-        this.sendJson({ op: 5, d: { speaking: 0, delay: 0, ssrc: media.ready.ssrc } });
-        this.speakingSent = false;
-      }
-      return true;
-    }
-    return due(this.receiver.deadline()) ? this.receiverTimeout(now) : false;
+    return false;
   }
 
-  private receiverTimeout(now: number): true {
-    this.receiver.timeout(now, this.emit);
-    return true;
-  }
-
+  /** The earliest deadline of the table (never in the past), or null when no timer is armed. */
   private nextDeadline(): number | null {
-    const media = this.media;
-    const min = earliest(
-      earliest(earliest(this.joinDeadline, this.waitDeadline), earliest(this.backoff.deadline(), this.connectDeadline)),
-      earliest(
-        earliest(this.heartbeat.deadline(), this.discovery.deadline()),
-        earliest(
-          media === null ? null : earliest(media.keepaliveDeadline(), this.code === 'ready' ? media.sender.deadline() : null),
-          earliest(this.receiver.deadline(), this.udpSilenceDeadline()),
-        ),
-      ),
-    );
+    let min: number | null = null;
+    const timers = this.timers;
+    for (let i = 0; i < timers.length; i++) {
+      const at = (timers[i] as SessionTimer).at();
+      if (at !== null && (min === null || at < min)) min = at;
+    }
     return min === null ? null : Math.max(min, this.now);
   }
+
+  /** The armed timers and their deadlines, by name (for debugging and tests; allocates). */
+  pendingTimers(): { readonly name: string; readonly at: number }[] {
+    const out: { name: string; at: number }[] = [];
+    for (const t of this.timers) {
+      const at = t.at();
+      if (at !== null) out.push({ name: t.name, at });
+    }
+    return out;
+  }
 }
+
+/** One row of the session's timer table. */
+interface SessionTimer {
+  readonly name: string;
+  at(): number | null;
+  fire(now: number): boolean;
+}
+
+/** The states with a call under way (joining, connected, or on the way back to one). */
+const LIVE: readonly SessionStateCode[] = ['signalling', 'connecting', 'identifying', 'discovering', 'selecting-protocol', 'ready', 'resuming', 'backoff', 'waiting-for-server'];
+
+/**
+ * Every legal move of the session, as `to: [from…]` (drawn in docs/architecture.md). The happy path is
+ * idle → signalling → connecting → identifying → discovering → selecting-protocol → ready; a lost connection goes
+ * to backoff and from there resumes (resuming → ready) or joins fresh (signalling); Discord reallocating the voice
+ * server goes to waiting-for-server; a terminal failure or leave() to disconnected; destroy() from anywhere.
+ */
+export const SESSION_TRANSITIONS: Readonly<Record<SessionStateCode, readonly SessionStateCode[]>> = {
+  idle: [],
+  // join() (from idle or after a leave), a fresh join after a backoff, a new voice server (restartSignalling)
+  signalling: ['idle', 'disconnected', ...LIVE],
+  // the two main-gateway updates are in (also after waiting for a server), or a fresh attempt after a backoff
+  connecting: ['signalling', 'waiting-for-server', 'backoff'],
+  resuming: ['backoff'],
+  identifying: ['connecting'],
+  discovering: ['identifying'],
+  'selecting-protocol': ['discovering'],
+  ready: ['selecting-protocol', 'resuming'],
+  backoff: LIVE,
+  'waiting-for-server': LIVE,
+  disconnected: ['idle', ...LIVE],
+  destroyed: ['idle', 'disconnected', ...LIVE],
+};
 
 /** The host part of `host:port` or `[v6]:port`. */
 function hostOf(endpoint: string): string {
@@ -404,9 +504,4 @@ function hostOf(endpoint: string): string {
   return i > 0 && endpoint.indexOf(':') === i ? endpoint.slice(0, i) : endpoint;
 }
 
-function earliest(a: number | null, b: number | null): number | null {
-  return a === null ? b : b === null || a <= b ? a : b;
-}
 
-/** `isDue(at)`: is a deadline reached at `isDue.now`? One shared function object, so checks allocate nothing. */
-const isDue = Object.assign((at: number | null): boolean => at !== null && isDue.now >= at, { now: 0 });

@@ -11,6 +11,7 @@ import { decodeDaveServerFrame } from '../dave/binary.js';
 import { LocalProtocolError, type VoiceErrorCode } from '../errors.js';
 import { decodeGatewayMessage } from '../gateway/codec.js';
 import type { VoiceGatewayMessage } from '../gateway/messages.js';
+import { VoiceOpcode } from '../gateway/opcodes.js';
 import { clip, Secret } from '../secret.js';
 import { isValidSpeakingFlags } from '../speaking.js';
 import { checkUdpEndpoint } from '../udp/address.js';
@@ -90,7 +91,7 @@ export class VoiceSession extends SessionLifecycle {
     if (!isValidSpeakingFlags(flags) || flags === 0) throw new LocalProtocolError(`speaking flags must be 1–7, got ${flags}; use stopSpeaking() to stop`, 'E_BAD_ARGUMENT');
     this.tick(now);
     this.speakingFlags = flags;
-    if (this.code === 'ready' && this.speakingSent && this.media) this.sendJson({ op: 5, d: { speaking: flags, delay: 0, ssrc: this.media.ready.ssrc } });
+    if (this.code === 'ready' && this.speakingSent && this.media) this.sendJson({ op: VoiceOpcode.Speaking, d: { speaking: flags, delay: 0, ssrc: this.media.ready.ssrc } });
   }
 
   /**
@@ -118,7 +119,7 @@ export class VoiceSession extends SessionLifecycle {
     }
     media.sender.cancelSilenceTail();
     if (!this.speakingSent && this.ws !== null && this.code === 'ready') {
-      this.sendJson({ op: 5, d: { speaking: this.speakingFlags, delay: 0, ssrc: media.ready.ssrc } });
+      this.sendJson({ op: VoiceOpcode.Speaking, d: { speaking: this.speakingFlags, delay: 0, ssrc: media.ready.ssrc } });
       this.speakingSent = true;
     }
     this.out({ type: 'udp-send', id: media.udpId, data: media.sender.packet(media.cipher, payload) });
@@ -274,9 +275,9 @@ export class VoiceSession extends SessionLifecycle {
     this.tick(now);
     if (!this.server || !this.voiceState || this.userId === undefined) return;
     const auth = { serverId: this.config.guildId, sessionId: this.voiceState.sessionId.reveal(), token: this.server.token.reveal() };
-    if (this.ws.resume) this.sendJson({ op: 7, d: { ...auth, seqAck: this.lastSeq } });
+    if (this.ws.resume) this.sendJson({ op: VoiceOpcode.Resume, d: { ...auth, seqAck: this.lastSeq } });
     else {
-      this.sendJson({ op: 0, d: { ...auth, userId: this.userId, maxDaveProtocolVersion: this.dave.maxProtocolVersion } });
+      this.sendJson({ op: VoiceOpcode.Identify, d: { ...auth, userId: this.userId, maxDaveProtocolVersion: this.dave.maxProtocolVersion } });
       this.setState('identifying');
     }
   }
@@ -384,9 +385,9 @@ export class VoiceSession extends SessionLifecycle {
 
   private onMessage(m: VoiceGatewayMessage, now: number): void {
     switch (m.op) {
-      case 8:
+      case VoiceOpcode.Hello:
         return this.heartbeat.start(m.d.heartbeatInterval, now);
-      case 2: {
+      case VoiceOpcode.Ready: {
         if (this.code !== 'identifying') return this.warn('E_UNEXPECTED', `Ready received while ${this.code}; ignored`);
         const udp = checkUdpEndpoint(m.d.ip, m.d.port);
         if (!udp.ok) return this.scheduleReconnect(now, false, `the voice server sent an unusable Ready: ${udp.reason}`);
@@ -396,16 +397,16 @@ export class VoiceSession extends SessionLifecycle {
         this.setState('discovering');
         return this.tick(now);
       }
-      case 4:
+      case VoiceOpcode.SessionDescription:
         return this.onSessionDescription(m.d);
-      case 9:
+      case VoiceOpcode.Resumed:
         if (this.code !== 'resuming') return;
         this.connectDeadline = null;
         this.speakingSent = false; // op 5 again before the next packet (docs/protocol.md §6: after a resume, op 5 before audio)
         this.counters.resumes++;
         this.setState('ready');
         return this.emit({ type: 'resumed' });
-      case 6:
+      case VoiceOpcode.HeartbeatAck:
         if (!this.heartbeat.ack(m.d.t, now)) return;
         // The connection is proven live only now: a server that accepts Resume but never ACKs must not reset
         // the reconnect budget on every resume (that would loop forever).
@@ -414,23 +415,23 @@ export class VoiceSession extends SessionLifecycle {
           this.resumeStreak = 0;
         }
         return this.emit({ type: 'stats', stats: this.stats() });
-      case 3:
+      case VoiceOpcode.Heartbeat:
         return this.sendHeartbeat(this.heartbeat.sendNow(now));
-      case 5:
+      case VoiceOpcode.Speaking:
         if (m.d.userId === undefined) return;
         this.receiver.mapSsrc(m.d.ssrc, m.d.userId, now, this.emit);
         return this.emit({ type: 'speaking', userId: m.d.userId, ssrc: m.d.ssrc, flags: m.d.speaking });
-      case 11:
+      case VoiceOpcode.ClientsConnect:
         this.receiver.clientsConnect(m.d.userIds);
         return this.emit({ type: 'client-connect', userIds: m.d.userIds });
-      case 13:
+      case VoiceOpcode.ClientDisconnect:
         this.receiver.clientDisconnect(m.d.userId, this.emit);
         return this.emit({ type: 'client-disconnect', userId: m.d.userId });
-      case 21:
+      case VoiceOpcode.DavePrepareTransition:
         return this.daveTransition(() => this.dave.onPrepareTransition(m.d));
-      case 22:
+      case VoiceOpcode.DaveExecuteTransition:
         return this.daveTransition(() => this.dave.onExecuteTransition(m.d));
-      case 24:
+      case VoiceOpcode.DavePrepareEpoch:
         return this.dave.onPrepareEpoch(m.d);
       case 'unknown':
         this.counters.unknownOpcodes++;
@@ -478,7 +479,7 @@ export class VoiceSession extends SessionLifecycle {
     const mode = chooseTransportMode(media.ready.modes, this.config.crypto.modes);
     if (!mode.ok) return this.fail({ code: 'E_NO_COMMON_MODE', message: mode.reason });
     media.mode = mode.value;
-    this.sendJson({ op: 1, d: { protocol: 'udp', address: r.value.address, port: r.value.port, mode: mode.value } });
+    this.sendJson({ op: VoiceOpcode.SelectProtocol, d: { protocol: 'udp', address: r.value.address, port: r.value.port, mode: mode.value } });
     this.setState('selecting-protocol');
   }
 
