@@ -16,11 +16,12 @@
  * (the oldest are dropped and counted).
  */
 import { EventEmitter } from 'node:events';
-import { isSilenceFrame } from '@voicewire/voice-protocol';
-import { closeSync, openSync, writeSync } from 'node:fs';
 import { AudioError } from './errors.js';
-import { OggOpusMuxer } from './ogg-mux.js';
-import { OpusCodec, PCM_FRAME_BYTES, wavHeader } from './pcm.js';
+import { MixWriter } from './mix-writer.js';
+import { Converter } from './resample.js';
+import { UserDecoder } from './user-decoder.js';
+
+export { UserDecoder, type DecodedFrame } from './user-decoder.js';
 
 /** What the listener needs of a connection (a @voicewire/voice VoiceConnection fits). */
 export interface AudioSource {
@@ -83,157 +84,8 @@ export interface ListenerStats {
   splits: number;
   /** Packets libopus could not decode (dropped). */
   corrupt: number;
-}
-
-const FRAME = 960;
-
-/** Exactly one 20 ms frame: libopus may return more (PLC gives up to 120 ms) or, for odd packets, less. */
-function oneFrame(pcm: Uint8Array): Uint8Array {
-  if (pcm.length === PCM_FRAME_BYTES) return pcm;
-  const out = new Uint8Array(PCM_FRAME_BYTES);
-  out.set(pcm.subarray(0, PCM_FRAME_BYTES));
-  return out;
-}
-
-/** One user's decoder: orders by RTP timestamp, conceals short gaps, drops late packets. Synchronous and pure of I/O. */
-export class UserDecoder {
-  private codec: OpusCodec | null = null;
-  private lastTs: number | null = null;
-  /** Cumulative RTP position (samples) of lastTs relative to the anchor, wrap-free. */
-  private position = 0;
-  private anchorMs = 0;
-  /** Counters; a listener passes its own object so that every user's decoder counts into it. */
-  readonly stats: { frames: number; concealed: number; late: number; gaps: number; corrupt: number };
-
-  constructor(private readonly maxConcealFrames: number, stats?: UserDecoder['stats']) {
-    this.stats = stats ?? { frames: 0, concealed: 0, late: 0, gaps: 0, corrupt: 0 };
-  }
-
-  /**
-   * Decodes one packet that arrived at `arrivalMs`; returns the 48 kHz stereo frames it yields (concealed ones
-   * first), each with its time on the listener's clock. Silence frames yield nothing but keep the timing.
-   */
-  push(timestamp: number, opus: Uint8Array, arrivalMs: number): { pcm: Uint8Array; timeMs: number; concealed: boolean; gapBefore: boolean }[] {
-    const out: { pcm: Uint8Array; timeMs: number; concealed: boolean; gapBefore: boolean }[] = [];
-    let gapBefore = false;
-    if (this.lastTs === null) {
-      // whole milliseconds: a frame's time is the anchor plus a multiple of 20 ms, so durations come out exact
-      this.anchorMs = Math.round(arrivalMs);
-      this.position = 0;
-    } else {
-      const delta = (timestamp - this.lastTs) | 0; // signed 32-bit: handles the wrap
-      if (delta <= 0) {
-        this.stats.late++;
-        return out;
-      }
-      const missing = Math.round(delta / FRAME) - 1;
-      // A sender whose RTP clock stood still while it was silent (its timestamps continue where they stopped) is
-      // placed by arrival instead: a packet arriving far later than its timestamp says starts a new talk spurt.
-      const predicted = this.anchorMs + (this.position + delta) / 48;
-      if (arrivalMs - predicted > Math.max(200, (this.maxConcealFrames + 1) * 20)) {
-        this.stats.gaps++;
-        this.codec?.close();
-        this.codec = null;
-        this.anchorMs = Math.round(arrivalMs);
-        this.position = 0;
-        this.lastTs = timestamp;
-        gapBefore = true;
-        return this.decodeInto(out, opus, gapBefore);
-      }
-      if (missing > this.maxConcealFrames) {
-        this.stats.gaps++;
-        gapBefore = true;
-        this.codec?.close(); // a new talk spurt: start the decoder afresh
-        this.codec = null;
-      } else {
-        for (let k = 1; k <= missing; k++) {
-          const pcm = this.conceal();
-          if (pcm) out.push({ pcm, timeMs: this.anchorMs + (this.position + k * FRAME) / 48, concealed: true, gapBefore: false });
-        }
-      }
-      this.position += delta;
-    }
-    this.lastTs = timestamp;
-    return this.decodeInto(out, opus, gapBefore);
-  }
-
-  private decodeInto(out: { pcm: Uint8Array; timeMs: number; concealed: boolean; gapBefore: boolean }[], opus: Uint8Array, gapBefore: boolean): { pcm: Uint8Array; timeMs: number; concealed: boolean; gapBefore: boolean }[] {
-    if (isSilenceFrame(opus)) return out;
-    const codec = (this.codec ??= new OpusCodec());
-    let pcm: Uint8Array;
-    try {
-      pcm = codec.decode(opus);
-    } catch {
-      this.stats.corrupt++;
-      return out;
-    }
-    this.stats.frames++;
-    out.push({ pcm: oneFrame(pcm), timeMs: this.anchorMs + this.position / 48, concealed: false, gapBefore });
-    return out;
-  }
-
-  /** libopus PLC: decoding an empty packet continues the signal; the first 20 ms of what it returns are used. */
-  private conceal(): Uint8Array | null {
-    if (!this.codec) return null;
-    let pcm: Uint8Array;
-    try {
-      pcm = this.codec.decode(new Uint8Array(0));
-    } catch {
-      return null;
-    }
-    this.stats.concealed++;
-    return oneFrame(pcm);
-  }
-
-  close(): void {
-    this.codec?.close();
-    this.codec = null;
-  }
-}
-
-/** Downmix and resample for one user (libsamplerate, loaded on first use). */
-class Converter {
-  private src: { full(d: Float32Array): Float32Array; destroy(): void } | null = null;
-  private loading: Promise<void> | null = null;
-  constructor(private readonly rate: number, private readonly channels: 1 | 2) {}
-
-  async convert(pcm48: Uint8Array): Promise<Uint8Array> {
-    if (this.rate === 48000 && this.channels === 2) return pcm48;
-    const frames = pcm48.length / 4;
-    const s = new Int16Array(pcm48.buffer, pcm48.byteOffset, pcm48.length >> 1);
-    const ch = this.channels;
-    const f = new Float32Array(frames * ch);
-    for (let i = 0; i < frames; i++) {
-      if (ch === 1) f[i] = ((s[2 * i] as number) + (s[2 * i + 1] as number)) / 65536;
-      else {
-        f[2 * i] = (s[2 * i] as number) / 32768;
-        f[2 * i + 1] = (s[2 * i + 1] as number) / 32768;
-      }
-    }
-    let outF: Float32Array = f;
-    if (this.rate !== 48000) {
-      if (!this.src) {
-        this.loading ??= (async () => {
-          const lib = (await import('@alexanderolsen/libsamplerate-js')) as unknown as { create(n: number, i: number, o: number, opt: { converterType: number }): Promise<{ full(d: Float32Array): Float32Array; destroy(): void }>; ConverterType: { SRC_SINC_MEDIUM_QUALITY: number } };
-          this.src = await lib.create(ch, 48000, this.rate, { converterType: lib.ConverterType.SRC_SINC_MEDIUM_QUALITY });
-        })();
-        await this.loading;
-      }
-      outF = (this.src as { full(d: Float32Array): Float32Array }).full(f);
-    }
-    const out = new Uint8Array(outF.length * 2);
-    const o = new Int16Array(out.buffer);
-    for (let i = 0; i < outF.length; i++) {
-      const v = Math.round((outF[i] as number) * 32768);
-      o[i] = v > 32767 ? 32767 : v < -32768 ? -32768 : v;
-    }
-    return out;
-  }
-
-  close(): void {
-    this.src?.destroy();
-    this.src = null;
-  }
+  /** Frames the output format conversion failed on (libsamplerate did not load or failed; each is also a 'warning'). */
+  conversionErrors: number;
 }
 
 interface UserState {
@@ -242,85 +94,26 @@ interface UserState {
   chain: Promise<void>;
   utterance: number;
   active: { startMs: number; lastSpeechMs: number; lastArrivalMs: number; frames: number; concealed: number } | null;
+  /** A conversion failure of this user was reported already (later ones are only counted). */
+  conversionWarned: boolean;
 }
 
-/** Mixes every user's 48 kHz stereo frames by their time, and writes the finished part as it goes. */
-class MixWriter {
-  private readonly frames = new Map<number, Int32Array>();
-  private startSlot: number | null = null;
-  private written = 0;
-  private readonly fd: number;
-  private readonly muxer: OggOpusMuxer | null;
-  private readonly encoder: OpusCodec | null;
-  private bytes = 0;
-  private closed = false;
-  constructor(private readonly path: string, private readonly format: 'wav' | 'ogg') {
-    this.fd = openSync(path, 'w');
-    if (format === 'wav') writeSync(this.fd, wavHeader(0));
-    this.encoder = format === 'ogg' ? new OpusCodec() : null;
-    this.muxer = format === 'ogg' ? new OggOpusMuxer() : null;
-    if (this.muxer) for (const page of this.muxer.headers()) this.write(page);
-  }
-
-  add(pcm: Uint8Array, timeMs: number): void {
-    if (this.closed) return;
-    const slot = Math.round(timeMs / 20);
-    this.startSlot ??= slot;
-    if (slot < this.startSlot + this.written) return; // already written out
-    let acc = this.frames.get(slot);
-    if (!acc) this.frames.set(slot, (acc = new Int32Array(FRAME * 2)));
-    const s = new Int16Array(pcm.buffer, pcm.byteOffset, pcm.length >> 1);
-    for (let i = 0; i < acc.length; i++) acc[i] = (acc[i] as number) + (s[i] ?? 0);
-  }
-
-  /** Writes every slot older than `beforeMs` (silence where nobody spoke). */
-  flush(beforeMs: number): void {
-    if (this.startSlot === null || this.closed) return;
-    const until = Math.round(beforeMs / 20);
-    while (this.startSlot + this.written < until) {
-      const slot = this.startSlot + this.written;
-      const acc = this.frames.get(slot);
-      this.frames.delete(slot);
-      const pcm = new Uint8Array(PCM_FRAME_BYTES);
-      if (acc) {
-        const o = new Int16Array(pcm.buffer);
-        for (let i = 0; i < acc.length; i++) o[i] = Math.max(-32768, Math.min(32767, acc[i] as number));
-      }
-      if (this.format === 'wav') this.write(pcm);
-      else for (const page of (this.muxer as OggOpusMuxer).write((this.encoder as OpusCodec).encode(pcm))) this.write(page);
-      this.written++;
-    }
-  }
-
-  private write(b: Uint8Array): void {
-    if (b.length === 0) return;
-    writeSync(this.fd, b);
-    this.bytes += b.length;
-  }
-
-  close(): { path: string; durationMs: number } {
-    if (!this.closed) {
-      const last = Math.max(-1, ...[...this.frames.keys()]);
-      if (this.startSlot !== null) this.flush((last + 1) * 20);
-      if (this.muxer) for (const page of this.muxer.end()) this.write(page);
-      if (this.format === 'wav') writeSync(this.fd, wavHeader(this.bytes - 44), 0, 44, 0);
-      closeSync(this.fd);
-      this.encoder?.close();
-      this.closed = true;
-    }
-    return { path: this.path, durationMs: this.written * 20 };
-  }
+/** One reader of chunks(): its own queue, so that every reader gets every chunk. */
+interface Consumer {
+  readonly queue: UtteranceChunk[];
+  /** next() calls waiting for a chunk, in call order. */
+  readonly waiters: ((r: IteratorResult<UtteranceChunk>) => void)[];
 }
 
 export class CallListener extends EventEmitter<{
   utteranceStart: [info: { userId: string; utterance: number; startMs: number }];
   utteranceEnd: [info: UtteranceInfo];
+  /** Something was dropped that the stats count: the code says what (E_CONVERSION). Never thrown. */
+  warning: [warning: { code: string; message: string; userId?: string }];
 }> {
-  readonly stats: ListenerStats = { frames: 0, concealed: 0, late: 0, gaps: 0, droppedUsers: 0, droppedChunks: 0, splits: 0, corrupt: 0 };
+  readonly stats: ListenerStats = { frames: 0, concealed: 0, late: 0, gaps: 0, droppedUsers: 0, droppedChunks: 0, splits: 0, corrupt: 0, conversionErrors: 0 };
   private readonly users = new Map<string, UserState>();
-  private readonly queue: UtteranceChunk[] = [];
-  private waiter: ((r: IteratorResult<UtteranceChunk>) => void) | null = null;
-  private consumers = 0;
+  private readonly consumers = new Set<Consumer>();
   private closed = false;
   /** close() has delivered every chunk of what was pushed before it: the iterators may end once the queue is empty. */
   private drained = false;
@@ -354,7 +147,7 @@ export class CallListener extends EventEmitter<{
         this.stats.droppedUsers++;
         return;
       }
-      u = { decoder: new UserDecoder(Math.floor(this.o.maxConcealMs / 20), this.stats), converter: new Converter(this.rate, this.channels), chain: Promise.resolve(), utterance: 0, active: null };
+      u = { decoder: new UserDecoder(Math.floor(this.o.maxConcealMs / 20), this.stats), converter: new Converter(this.rate, this.channels), chain: Promise.resolve(), utterance: 0, active: null, conversionWarned: false };
       this.users.set(userId, u);
     }
     const user = u;
@@ -379,8 +172,10 @@ export class CallListener extends EventEmitter<{
       const utterance = user.utterance;
       user.chain = user.chain
         .then(() => user.converter.convert(f.pcm))
-        .then((pcm) => this.enqueue({ userId, utterance, pcm, sampleRate: this.rate, channels: this.channels, timeMs: f.timeMs, durationMs: 20, concealed: f.concealed ? 1 : 0 }))
-        .catch(() => {});
+        .then(
+          (pcm) => this.enqueue({ userId, utterance, pcm, sampleRate: this.rate, channels: this.channels, timeMs: f.timeMs, durationMs: 20, concealed: f.concealed ? 1 : 0 }),
+          (e: unknown) => this.conversionFailed(userId, e),
+        );
     }
     if (frames.length === 0 && user.active) user.active.lastArrivalMs = arrivalMs;
   }
@@ -399,37 +194,50 @@ export class CallListener extends EventEmitter<{
     this.mix?.flush(now - this.o.hangoverMs - 200);
   }
 
+  /** A frame the output conversion failed on: counted, and the first failure of each user is a warning. */
+  private conversionFailed(userId: string, e: unknown): void {
+    this.stats.conversionErrors++;
+    const u = this.users.get(userId);
+    if (u && u.conversionWarned) return;
+    if (u) u.conversionWarned = true;
+    this.emit('warning', { code: 'E_CONVERSION', userId, message: `converting ${userId}'s audio to ${this.rate} Hz ${this.channels === 1 ? 'mono' : 'stereo'} failed (${(e as Error)?.message ?? String(e)}); their frames are dropped and counted in stats.conversionErrors` });
+  }
+
+  /** Every reader of chunks() gets the chunk; a reader that falls maxQueuedChunks behind loses its oldest. */
   private enqueue(c: UtteranceChunk): void {
-    if (this.consumers === 0) return;
-    if (this.waiter) {
-      const w = this.waiter;
-      this.waiter = null;
-      w({ value: c, done: false });
-      return;
+    for (const k of this.consumers) {
+      const w = k.waiters.shift();
+      if (w) {
+        w({ value: c, done: false });
+        continue;
+      }
+      if (k.queue.length >= this.o.maxQueuedChunks) {
+        k.queue.shift();
+        this.stats.droppedChunks++;
+      }
+      k.queue.push(c);
     }
-    if (this.queue.length >= this.o.maxQueuedChunks) {
-      this.queue.shift();
-      this.stats.droppedChunks++;
-    }
-    this.queue.push(c);
   }
 
   /** Every user's chunks in arrival order, as they are decoded. Ends when the listener is closed, after the chunks of everything pushed before close(). */
   chunks(): AsyncIterableIterator<UtteranceChunk> {
-    this.consumers++;
+    const k: Consumer = { queue: [], waiters: [] };
+    if (!this.drained) this.consumers.add(k);
     const self = this;
     return {
       [Symbol.asyncIterator]() {
         return this;
       },
       next(): Promise<IteratorResult<UtteranceChunk>> {
-        const c = self.queue.shift();
+        const c = k.queue.shift();
         if (c) return Promise.resolve({ value: c, done: false });
-        if (self.drained) return Promise.resolve({ value: undefined, done: true });
-        return new Promise((resolve) => (self.waiter = resolve));
+        if (self.drained || !self.consumers.has(k)) return Promise.resolve({ value: undefined, done: true });
+        return new Promise((resolve) => k.waiters.push(resolve));
       },
       return(): Promise<IteratorResult<UtteranceChunk>> {
-        self.consumers = Math.max(0, self.consumers - 1);
+        self.consumers.delete(k);
+        k.queue.length = 0;
+        for (const w of k.waiters.splice(0)) w({ value: undefined, done: true });
         return Promise.resolve({ value: undefined, done: true });
       },
     };
@@ -437,7 +245,7 @@ export class CallListener extends EventEmitter<{
 
   /** Starts a mixed recording of everyone (48 kHz stereo, aligned by time) to a WAV or Ogg Opus file. */
   recordMix(path: string, format: 'wav' | 'ogg' = path.endsWith('.ogg') ? 'ogg' : 'wav'): void {
-    if (this.mix) throw new AudioError('E_BAD_PCM', 'a mixed recording is already running on this listener');
+    if (this.mix) throw new AudioError('E_ALREADY_RUNNING', `a mixed recording is already running on this listener (to ${this.mix.path}); close() the listener to finish it, or listen() again for a second file`);
     this.mix = new MixWriter(path, format);
   }
 
@@ -455,9 +263,7 @@ export class CallListener extends EventEmitter<{
     }
     this.users.clear();
     this.drained = true;
-    const w = this.waiter;
-    this.waiter = null;
-    w?.({ value: undefined, done: true });
+    for (const k of this.consumers) for (const w of k.waiters.splice(0)) w({ value: undefined, done: true });
     const mix = this.mix?.close() ?? null;
     this.mix = null;
     return mix;

@@ -11,7 +11,9 @@ const short = (name: string): string => name.replace(/^@voicewire\//, '');
 /** The table rows: package names (a row may name several) → the packages in their "imports" cell. */
 const table = new Map<string, string[]>();
 const doc = readFileSync(join(root, 'docs', 'architecture.md'), 'utf8');
-for (const line of doc.split('\n')) {
+const from = doc.indexOf('| package | holds | imports |');
+const packageTable = doc.slice(from, doc.indexOf('\n\n', from));
+for (const line of packageTable.split('\n')) {
   const cells = line.split('|').map((c) => c.trim());
   if (cells.length < 5 || !cells[1]?.startsWith('`')) continue;
   const names = [...(cells[1] as string).matchAll(/`([^`]+)`/g)].map((m) => m[1] as string);
