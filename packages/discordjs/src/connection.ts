@@ -268,9 +268,7 @@ export class VoiceConnection extends EventEmitter {
       this.quiet = true;
       try {
         if (v.state === 'waiting-for-server') v.disconnect();
-        if (channelId && channelId !== v.requestedChannelId) v.moveTo(channelId);
-        if (next.selfDeaf !== v.selfDeaf) v.setSelfDeaf(next.selfDeaf);
-        if (next.selfMute !== v.selfMute) v.setSelfMute(next.selfMute);
+        this.applyJoinConfig(channelId, next);
         v.rejoin();
       } finally {
         this.quiet = false;
@@ -278,10 +276,16 @@ export class VoiceConnection extends EventEmitter {
       this.sync();
       return true;
     }
+    this.applyJoinConfig(channelId, next);
+    return true;
+  }
+
+  /** The channel and self mute/deaf of a join config, applied to the native connection where they differ. */
+  private applyJoinConfig(channelId: string | null, next: { selfDeaf: boolean; selfMute: boolean }): void {
+    const v = this.voicewire;
     if (channelId && channelId !== v.requestedChannelId) v.moveTo(channelId);
     if (next.selfDeaf !== v.selfDeaf) v.setSelfDeaf(next.selfDeaf);
     if (next.selfMute !== v.selfMute) v.setSelfMute(next.selfMute);
-    return true;
   }
 
   /**

@@ -187,6 +187,25 @@ describe('@voicewire/discordjs: what it does better than @discordjs/voice', () =
     expect(c.state.status).toBe(VoiceConnectionStatus.Destroyed);
   });
 
+  it("after destroy() every method keeps @discordjs/voice's answers for 'nothing done', and none throws", async () => {
+    await start();
+    const c = join(A);
+    await entersState(c, VoiceConnectionStatus.Ready, 10e3);
+    const player = createAudioPlayer();
+    c.destroy();
+    expect(c.subscribe(player)).toBeUndefined();
+    expect(c.playOpusPacket(Buffer.from([0xfc, 1, 2]))).toBeUndefined();
+    expect(c.setSpeaking(true)).toBe(false);
+    expect(c.setSpeaking(false)).toBe(false);
+    expect(c.disconnect()).toBe(false);
+    expect(c.rejoin()).toBe(false);
+    expect(c.rejoin({ channelId: '1', selfDeaf: false, selfMute: true })).toBe(false);
+    expect(c.ping).toEqual({ ws: undefined, udp: undefined });
+    await expect(c.getVerificationCode(B)).rejects.toMatchObject({ code: 'E_DESTROYED' });
+    expect(c.state.status).toBe(VoiceConnectionStatus.Destroyed);
+    expect(c.rejoinAttempts).toBe(0);
+  });
+
   it('generateDependencyReport() names what voicewire runs on: transport, crypto provider, DAVE, Opus codec, ffmpeg', () => {
     const r = generateDependencyReport();
     expect(r).toMatch(/transport: node/);

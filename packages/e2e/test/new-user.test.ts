@@ -185,16 +185,32 @@ describe('moving and receiving', () => {
     expect(await all.next()).toEqual({ value: undefined, done: true });
   });
 
-  it('after destroy() every connection method follows one rule: commands are no-ops or clear errors, sends return false', async () => {
+  it('after destroy() every connection method follows one rule: requests throw E_DESTROYED, waits reject with it, stopping and sending are no-ops', async () => {
     const a = join(A);
     await a.ready({ timeoutMs: 5_000 });
     a.destroy();
-    expect(() => a.setSpeaking(1)).not.toThrow();
+    const destroyed = expect.objectContaining({ code: 'E_DESTROYED', message: expect.stringContaining('joinVoiceChannel()') });
+    // asks for something new: a clear error naming the method
+    for (const [name, call] of [
+      ['moveTo', () => a.moveTo(CHANNEL_2)],
+      ['setSelfMute', () => a.setSelfMute(true)],
+      ['setSelfDeaf', () => a.setSelfDeaf(true)],
+      ['setSpeaking', () => a.setSpeaking(1)],
+      ['rejoin', () => a.rejoin()],
+    ] as const) expect(call, name).toThrow(expect.objectContaining({ code: 'E_DESTROYED', message: expect.stringContaining(`${name}()`) }));
+    // waits for something: rejected with the same error
+    await expect(a.ready()).rejects.toEqual(destroyed);
+    await expect(a.verificationCode(B)).rejects.toEqual(destroyed);
+    const writer = a.createOpusWriter().getWriter();
+    await expect(writer.write(Uint8Array.of(0xfc, 1, 2))).rejects.toEqual(destroyed);
+    // stops or sends media: nothing to do, nothing thrown
     expect(a.sendOpusFrame(Uint8Array.of(0xfc, 1, 2))).toBe(false);
     expect(() => a.stopSpeaking()).not.toThrow();
     expect(() => a.disconnect()).not.toThrow();
     expect(() => a.destroy()).not.toThrow();
-    expect(() => a.moveTo(CHANNEL_2)).toThrow(/E_DESTROYED/);
-    await expect(a.ready()).rejects.toMatchObject({ code: 'E_DESTROYED' });
+    // getters keep answering with the final state
+    expect(a.state).toBe('destroyed');
+    expect(a.channelId).toBe(CHANNEL);
+    expect(a.e2ee).toBe(false);
   });
 });

@@ -192,17 +192,17 @@ export class VoiceConnection extends TypedEmitter<VoiceConnectionEvents> {
 
   /** Moves to another channel of the guild; `moved` fires when Discord confirms. */
   moveTo(channelId: string): void {
-    if (this.destroyedFlag) throw new VoiceError('E_DESTROYED', 'the connection was destroyed; call joinVoiceChannel again');
+    this.assertAlive('moveTo()');
     this.#driver.input((now) => this.#session.moveTo(channelId, now));
   }
 
   setSelfMute(selfMute: boolean): void {
-    if (this.destroyedFlag) throw new VoiceError('E_DESTROYED', 'the connection was destroyed');
+    this.assertAlive('setSelfMute()');
     this.#driver.input((now) => this.#session.setSelfState({ selfMute }, now));
   }
 
   setSelfDeaf(selfDeaf: boolean): void {
-    if (this.destroyedFlag) throw new VoiceError('E_DESTROYED', 'the connection was destroyed');
+    this.assertAlive('setSelfDeaf()');
     this.#driver.input((now) => this.#session.setSelfState({ selfDeaf }, now));
   }
 
@@ -211,6 +211,7 @@ export class VoiceConnection extends TypedEmitter<VoiceConnectionEvents> {
    * Rejects when the call is not end-to-end encrypted.
    */
   verificationCode(userId: string): Promise<string> {
+    if (this.destroyedFlag) return Promise.reject(this.destroyedError('verificationCode()'));
     const code = this.#session.verificationCode(userId);
     return code ?? Promise.reject(new VoiceError('E_DAVE_UNSUPPORTED', 'there is no verification code: the call is not end-to-end encrypted (DAVE) right now'));
   }
@@ -229,7 +230,7 @@ export class VoiceConnection extends TypedEmitter<VoiceConnectionEvents> {
   ready(options: { signal?: AbortSignal; timeoutMs?: number; e2ee?: boolean } = {}): Promise<void> {
     const usable = (): boolean => this.#session.state === 'ready' && (!options.e2ee || this.describedDaveVersion === 0 || this.e2ee);
     if (usable()) return Promise.resolve();
-    if (this.destroyedFlag) return Promise.reject(new VoiceError('E_DESTROYED', 'the connection was destroyed'));
+    if (this.destroyedFlag) return Promise.reject(this.destroyedError('ready()'));
     if (this.#session.state === 'disconnected') return Promise.reject(this.lastError ?? new VoiceError('E_DISCONNECTED', 'the connection is disconnected; call rejoin()'));
     return new Promise<void>((resolve, reject) => {
       const timeoutMs = options.timeoutMs ?? 30_000;
@@ -291,7 +292,7 @@ export class VoiceConnection extends TypedEmitter<VoiceConnectionEvents> {
 
   /** Speaking flags for op 5: 1 microphone (default), 2 soundshare, 4 priority. */
   setSpeaking(flags: number): void {
-    if (this.destroyedFlag) return;
+    this.assertAlive('setSpeaking()');
     this.#driver.input((now) => this.#session.setSpeaking(flags, now));
   }
 
@@ -304,7 +305,7 @@ export class VoiceConnection extends TypedEmitter<VoiceConnectionEvents> {
     return sent;
   }
 
-  /** Five silence frames, then speaking 0. Does nothing after destroy. */
+  /** Five silence frames, then speaking 0. Does nothing after destroy (nothing is playing then). */
   stopSpeaking(): void {
     if (this.destroyedFlag) return;
     this.#driver.input((now) => this.#session.stopSpeaking(now));
@@ -321,7 +322,7 @@ export class VoiceConnection extends TypedEmitter<VoiceConnectionEvents> {
       {
         write: (frame) =>
           new Promise<void>((resolve, reject) => {
-            if (this.destroyedFlag) return reject(new VoiceError('E_DESTROYED', 'the connection was destroyed'));
+            if (this.destroyedFlag) return reject(this.destroyedError("an Opus writer's write()"));
             const wait = pacer.next(this.now());
             const send = (): void => {
               timer = null;
@@ -355,11 +356,26 @@ export class VoiceConnection extends TypedEmitter<VoiceConnectionEvents> {
 
   /** Joins again after a disconnect. */
   rejoin(): void {
-    if (this.destroyedFlag) throw new VoiceError('E_DESTROYED', 'the connection was destroyed; call joinVoiceChannel again');
+    this.assertAlive('rejoin()');
     this.#driver.input((now) => this.#session.join(now));
   }
 
-  /** Leaves, closes every socket and timer, ends every receive subscription. Idempotent. */
+  /**
+   * The rule after destroy(), for every method: what asks for something new — moveTo, setSelfMute, setSelfDeaf,
+   * setSpeaking, rejoin — throws a VoiceError E_DESTROYED; what waits — ready(), verificationCode(), an Opus
+   * writer's write — rejects with it; what stops or sends media is a no-op that says so where it can —
+   * sendOpusFrame returns false, stopSpeaking, disconnect and destroy do nothing — because a player or a shutdown
+   * path racing destroy() must not crash the bot. Getters keep answering with the final state.
+   */
+  private assertAlive(method: string): void {
+    if (this.destroyedFlag) throw this.destroyedError(method);
+  }
+
+  private destroyedError(method: string): VoiceError {
+    return new VoiceError('E_DESTROYED', `${method}: this connection was destroyed; call joinVoiceChannel() for a new one`);
+  }
+
+  /** Leaves, closes every socket and timer, ends every receive subscription. Idempotent (see assertAlive for the rule after it). */
   destroy(): void {
     this.destroyWith(null);
   }
