@@ -94,7 +94,8 @@ function provideNativeOpus(nodeBin) {
 // Run a command without blocking the others; its output is kept and printed whole when it ends.
 function spawnAsync(cmd, args, { cwd = root, timeoutMs }) {
   return new Promise((resolve) => {
-    const child = spawn(cmd, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // its own process group: whatever it kills, it cannot take this runner or the other suites with it
+    const child = spawn(cmd, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c) => (stdout += c));
@@ -102,15 +103,20 @@ function spawnAsync(cmd, args, { cwd = root, timeoutMs }) {
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
-      child.kill('SIGKILL');
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        child.kill('SIGKILL');
+      }
     }, timeoutMs);
     child.on('error', (error) => {
       clearTimeout(timer);
       resolve({ status: null, stdout, stderr, error });
     });
-    child.on('close', (status) => {
+    child.on('close', (status, signal) => {
       clearTimeout(timer);
-      resolve({ status, stdout, stderr, error: timedOut ? new Error(`timed out after ${timeoutMs / 1000} s`) : undefined });
+      const error = timedOut ? new Error(`timed out after ${timeoutMs / 1000} s`) : signal ? new Error(`ended by ${signal}`) : undefined;
+      resolve({ status, stdout, stderr, error });
     });
   });
 }
@@ -122,7 +128,7 @@ async function packCheck() {
   const t0 = Date.now();
   const r = await spawnAsync(process.execPath, ['scripts/pack-check/run.mjs'], { timeoutMs: 900_000 });
   const seconds = ((Date.now() - t0) / 1000).toFixed(1);
-  const out = [`\n[voicewire] ${label}`, r.stdout, r.stderr];
+  const out = [`\n[voicewire] ${label}`, r.stdout, r.stderr, ...(r.error ? [`[voicewire] ${label}: ${r.error.message}`] : [])];
   const line = r.stdout.split('\n').reverse().find((l) => l.startsWith('RESULT '));
   const res = line ? JSON.parse(line.slice(7)) : { passed: 0, failed: 1 };
   out.push(line ? `[voicewire] ${label}: ${res.passed} passed, ${res.failed} failed in ${seconds}s` : `[voicewire] ${label}: FAILED (no result${r.error ? `: ${r.error.message}` : `, exit ${r.status}`}) in ${seconds}s`);

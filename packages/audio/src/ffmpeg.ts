@@ -3,9 +3,26 @@
  * frames, passed through) or PCM (encoded by us, with volume). The child is killed on every exit path: end,
  * close(), error, and the parent process exiting.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { AudioError } from './errors.js';
 import { assertFile, createOggOpusResource, createPcmResource, createSeekableResource, type AudioResource } from './resource.js';
+
+const probes = new Map<string, { readonly found: boolean; readonly version: string }>();
+
+/**
+ * Whether ffmpeg runs at `path` (default: `ffmpeg` on PATH), and its version line: `<path> -version` runs once
+ * per path and is remembered. The one ffmpeg probe of voicewire (describeSetup, the drop-in's dependency report
+ * and its search for ffmpeg use it).
+ */
+export function probeFfmpeg(path = 'ffmpeg'): { readonly found: boolean; readonly version: string } {
+  let p = probes.get(path);
+  if (!p) {
+    const r = spawnSync(path, ['-version'], { encoding: 'utf8', timeout: 5_000 });
+    p = r.status === 0 ? { found: true, version: (r.stdout.split('\n')[0] ?? 'ffmpeg').trim() } : { found: false, version: '' };
+    probes.set(path, p);
+  }
+  return p;
+}
 
 export interface FfmpegOptions {
   /** Path of the ffmpeg binary (default: `ffmpeg` on PATH). */

@@ -294,3 +294,33 @@ export function wavHeader(dataBytes: number): Uint8Array {
   dv.setUint32(40, dataBytes, true);
   return out;
 }
+
+/**
+ * Opus frames at a volume: the one place voicewire changes the level of encoded audio (the native player's
+ * volume, the drop-in's inline volume). At volume 1, and for frames of 3 bytes or less (the silence frame, DTX),
+ * the frame passes unchanged; otherwise it is decoded, scaled and encoded again. A frame libopus cannot decode, or
+ * one that is not 20 ms, passes unchanged rather than failing the track.
+ */
+export class OpusVolume {
+  private codec: OpusCodec | null = null;
+
+  apply(frame: Uint8Array, volume: number): Uint8Array {
+    if (volume === 1 || frame.length <= 3) return frame;
+    const codec = (this.codec ??= new OpusCodec());
+    let pcm: Uint8Array;
+    try {
+      pcm = codec.decode(frame);
+    } catch {
+      return frame;
+    }
+    if (pcm.length !== PCM_FRAME_BYTES) return frame;
+    applyVolume(pcm, volume);
+    return codec.encode(pcm);
+  }
+
+  close(): void {
+    this.codec?.close();
+    this.codec = null;
+  }
+}
+

@@ -9,10 +9,9 @@
  * to, noSubscriber 'pause'); the track owns its resource, its position, its pending read and a frame held back.
  */
 import { EventEmitter } from 'node:events';
-import { isSilenceFrame } from '@voicewire/voice-protocol';
 import { AudioError } from './errors.js';
 import { defaultEngine, type CycleClient, type MediaEngine } from './media-engine.js';
-import { applyVolume, OpusCodec, PCM_FRAME_BYTES } from './pcm.js';
+import { OpusVolume } from './pcm.js';
 import type { AudioResource } from './resource.js';
 
 /**
@@ -94,7 +93,7 @@ export class AudioPlayer
   private s: State = { code: 'idle' };
   private volume = 1;
   /** Decode → scale → encode for Opus resources while the volume is not 1. */
-  private transcoder: OpusCodec | null = null;
+  private readonly volumePath = new OpusVolume();
   private readonly engine: MediaEngine;
   private readonly stallMs: number;
   private readonly progressEvery: number;
@@ -379,18 +378,9 @@ export class AudioPlayer
 
   /** An Opus frame at the player's volume: decoded, scaled, encoded. Silence and undecodable frames pass as they are. */
   private scale(frame: Uint8Array): Uint8Array {
-    if (isSilenceFrame(frame)) return frame;
-    this.transcoder ??= new OpusCodec();
-    let pcm: Uint8Array;
-    try {
-      pcm = this.transcoder.decode(frame);
-    } catch {
-      return frame;
-    }
-    if (pcm.length !== PCM_FRAME_BYTES) return frame; // not a 20 ms frame: the player only paces 20 ms frames anyway
-    applyVolume(pcm, this.volume);
-    return this.transcoder.encode(pcm);
+    return this.volumePath.apply(frame, this.volume);
   }
+
 }
 
 const asError = (e: unknown): Error => (e instanceof Error ? e : new Error(String(e)));

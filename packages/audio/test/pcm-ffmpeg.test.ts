@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { applyVolume, createFfmpegResource, createOggOpusFileResource, muxOggOpus, OpusCodec, PCM_FRAME_BYTES, UserRecorder, demuxOggOpus, wavFile, type AudioResource } from '../src/index.js';
+import { applyVolume, OpusVolume, probeFfmpeg, createFfmpegResource, createOggOpusFileResource, muxOggOpus, OpusCodec, PCM_FRAME_BYTES, UserRecorder, demuxOggOpus, wavFile, type AudioResource } from '../src/index.js';
 import { power, sine, toneFrame, until } from '@voicewire/testkit';
 
 const tone = (n: number): Uint8Array => toneFrame(440, n);
@@ -74,6 +74,37 @@ function decoded(frames: readonly Uint8Array[], from: number, to: number): Uint8
   dec.close();
   return new Uint8Array(Buffer.concat(parts));
 }
+
+describe('the one volume path and the one ffmpeg probe', () => {
+  it('OpusVolume: 1 and silence frames pass untouched; 0.5 halves the level; a frame libopus cannot decode passes as it came', () => {
+    const enc = new OpusCodec();
+    const frame = enc.encode(toneFrame(440, 0, 8000));
+    const v = new OpusVolume();
+    expect(v.apply(frame, 1)).toBe(frame);
+    const silence = Uint8Array.of(0xf8, 0xff, 0xfe);
+    expect(v.apply(silence, 0.5)).toBe(silence);
+    const dec = new OpusCodec();
+    const rms = (pcm: Uint8Array): number => Math.sqrt(power(pcm, 440));
+    // the second frame of each: past the codec's start-up
+    const full = enc.encode(toneFrame(440, 1, 8000));
+    const half = v.apply(full, 0.5);
+    const ratio = rms(dec.decode(half)) / rms(new OpusCodec().decode(full));
+    expect(ratio).toBeGreaterThan(0.3);
+    expect(ratio).toBeLessThan(0.7);
+    const junk = Uint8Array.of(0xff, 0xff, 0xff, 0xff, 0xff, 0xff);
+    expect(v.apply(junk, 0.5)).toBe(junk);
+    v.close();
+    enc.close();
+  });
+
+  it('probeFfmpeg: the version line of a real ffmpeg, found: false for a path with none; probed once per path', () => {
+    const p = probeFfmpeg(FFMPEG);
+    expect(p.found).toBe(true);
+    expect(p.version).toMatch(/^ffmpeg version /);
+    expect(probeFfmpeg(FFMPEG)).toBe(p);
+    expect(probeFfmpeg('/nonexistent/ffmpeg')).toEqual({ found: false, version: '' });
+  });
+});
 
 describe('ffmpeg source, with the real ffmpeg (@ffmpeg-installer/ffmpeg)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'voicewire-ffmpeg-'));

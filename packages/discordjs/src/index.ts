@@ -6,11 +6,11 @@
  */
 import { EventEmitter, once } from 'node:events';
 import { describeSetup } from 'voicewire';
+import { probeFfmpeg } from '@voicewire/audio';
 import { findFfmpeg } from './resource.js';
 import type { AudioPlayer } from './player.js';
 import type { AudioPlayerStatus, VoiceConnectionStatus } from './enums.js';
 import type { VoiceConnection } from './connection.js';
-import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 
 export * from './enums.js';
@@ -73,8 +73,8 @@ export function generateDependencyReport(): string {
     }
   };
   const ffmpeg = findFfmpeg();
-  const probe = spawnSync(ffmpeg, ['-version'], { encoding: 'utf8', timeout: 5_000 });
-  const ffmpegLine = probe.status === 0 ? `${(probe.stdout.split('\n')[0] ?? '').trim()} (${ffmpeg})` : 'not found (install ffmpeg or ffmpeg-static for StreamType.Arbitrary; Ogg and WebM Opus need none)';
+  const probe = probeFfmpeg(ffmpeg);
+  const ffmpegLine = probe.found ? `${probe.version} (${ffmpeg})` : 'not found (install ffmpeg or ffmpeg-static for StreamType.Arbitrary; Ogg and WebM Opus need none)';
   return [
     '-'.repeat(50),
     'Core Dependencies',

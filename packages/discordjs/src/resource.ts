@@ -3,10 +3,9 @@
  * @voicewire/audio: Ogg and WebM Opus pass through (no transcode), Raw PCM is encoded, Arbitrary input goes through
  * ffmpeg. Inline volume passes Opus through untouched while the volume is 1 and transcodes only while it is not.
  */
-import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { Readable } from 'node:stream';
-import { applyVolume, assertFile, AudioError, createFfmpegResource, demuxOggOpus, demuxWebmOpus, OpusCodec, pcmFrames, type AudioResource as VwResource } from '@voicewire/audio';
+import { applyVolume, assertFile, AudioError, createFfmpegResource, demuxOggOpus, demuxWebmOpus, OpusCodec, OpusVolume, pcmFrames, probeFfmpeg, type AudioResource as VwResource } from '@voicewire/audio';
 import { SILENCE_FRAME, StreamType, TransformerType } from './enums.js';
 import type { AudioPlayer } from './player.js';
 
@@ -156,7 +155,7 @@ let ffmpegFound: string | undefined;
 /** `ffmpeg` on PATH, else the path the `ffmpeg-static` package exports (what most @discordjs/voice bots install). */
 export function findFfmpeg(): string {
   if (ffmpegFound !== undefined) return ffmpegFound;
-  if (spawnSync('ffmpeg', ['-version'], { stdio: 'ignore', timeout: 5_000 }).status === 0) return (ffmpegFound = 'ffmpeg');
+  if (probeFfmpeg('ffmpeg').found) return (ffmpegFound = 'ffmpeg');
   try {
     const p = createRequire(import.meta.url)('ffmpeg-static') as string | { default?: string } | null;
     const path = typeof p === 'string' ? p : p?.default;
@@ -167,23 +166,13 @@ export function findFfmpeg(): string {
   return (ffmpegFound = 'ffmpeg'); // not found: the resource fails with E_FFMPEG_MISSING, saying what to install
 }
 
-/** Opus packets at the inline volume: untouched at volume 1, decoded → scaled → encoded otherwise. */
-async function* atVolume(packets: AsyncIterable<Uint8Array>, volume: VolumeTransformer, codec: () => OpusCodec): AsyncGenerator<Uint8Array> {
-  for await (const p of packets) {
-    if (volume.volume === 1 || p.length <= 3) {
-      yield p;
-      continue;
-    }
-    const c = codec();
-    let pcm: Uint8Array;
-    try {
-      pcm = c.decode(p);
-    } catch {
-      yield p; // a packet libopus cannot decode is passed on as it came, not turned into an error
-      continue;
-    }
-    applyVolume(pcm, volume.volume);
-    yield c.encode(pcm);
+/** Opus packets at the inline volume, through @voicewire/audio's one volume path (OpusVolume). */
+async function* atVolume(packets: AsyncIterable<Uint8Array>, volume: VolumeTransformer): AsyncGenerator<Uint8Array> {
+  const path = new OpusVolume();
+  try {
+    for await (const p of packets) yield path.apply(p, volume.volume);
+  } finally {
+    path.close();
   }
 }
 
@@ -284,7 +273,7 @@ export function createAudioResource<Metadata = null>(input: string | Readable, o
   }
   if (inline && inputType !== StreamType.Arbitrary && inputType !== StreamType.Raw) {
     edges.push(edge(TransformerType.InlineVolume, StreamType.Opus, StreamType.Opus, 0.5));
-    packets = atVolume(packets, volume as VolumeTransformer, codec);
+    packets = atVolume(packets, volume as VolumeTransformer);
   }
   const playStream = Readable.from(
     (async function* () {

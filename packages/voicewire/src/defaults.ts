@@ -3,9 +3,8 @@
  * (node.ts, bun.ts) imports its transport and fallback crypto provider statically; sodium-native, an optional
  * dependency, is loaded synchronously here and the reason is kept when it is missing (no hidden import() probe).
  */
-import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { describeOpus } from '@voicewire/audio';
+import { describeOpus, probeFfmpeg } from '@voicewire/audio';
 import { daveProvider } from '@voicewire/crypto-dave';
 import { createSodiumProvider, type SodiumLike } from '@voicewire/crypto-sodium/create';
 import type { CryptoProvider, E2eeProvider } from '@voicewire/voice-protocol';
@@ -114,8 +113,8 @@ export function nodeLikeChoice(runtime: string, transport: Transport, transportW
     crypto,
     cryptoReason,
     ffmpeg: () => {
-      const r = spawnSync('ffmpeg', ['-version'], { encoding: 'utf8', timeout: 5_000 });
-      return r.status === 0 ? { found: true, detail: (r.stdout.split('\n')[0] ?? 'ffmpeg').trim() } : { found: false, detail: 'no ffmpeg on PATH: MP3, WAV and other formats need it (or pass ffmpegPath); Ogg Opus does not' };
+      const r = probeFfmpeg('ffmpeg');
+      return r.found ? { found: true, detail: r.version } : { found: false, detail: 'no ffmpeg on PATH: MP3, WAV and other formats need it (or pass ffmpegPath); Ogg Opus does not' };
     },
     warn,
   };
