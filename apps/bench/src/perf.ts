@@ -333,7 +333,7 @@ try {
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}"><rect width="100%" height="100%" fill="white"/>${body}</svg>`;
   const fontFiles = ['/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf'].filter(existsSync);
   writeFileSync(join(here, '..', 'results', `${out}.png`), new Resvg(svg, { font: { fontFiles, loadSystemFonts: fontFiles.length === 0, defaultFontFamily: 'DejaVu Sans' } }).render().asPng());
-  console.log('[perf] chart: apps/bench/results/perf.png');
+  console.log(`[perf] chart: apps/bench/results/${out}.png`);
 } catch (e) {
   console.error(`[perf] chart not written: ${(e as Error).message}`);
 }
