@@ -3,7 +3,7 @@
  * reliable ordered "WebSocket" with latency, and a seeded lossy, reordering "UDP" link. No sockets, no timer
  * mocks: every party is driven by its own `timer` outputs on the simulated clock.
  */
-import { VoiceSession, type CryptoProvider, type SessionEvent, type VoiceSessionConfig } from '@voicewire/voice-protocol';
+import { VoiceSession, type CryptoProvider, type SessionEvent, type SessionInput, type VoiceSessionConfig } from '@voicewire/voice-protocol';
 import { VoiceServerCore, type UdpAddress, type VoiceServerCoreConfig } from '@voicewire/voice-server/core';
 import { seededRandom, type SeededRandom } from './random.js';
 
@@ -61,7 +61,11 @@ export class SimNetwork {
   private nextPort = 40000;
   private lastWsDelivery = new Map<string, number>();
 
-  constructor(opts: { seed?: number; crypto: CryptoProvider; link?: Partial<LinkConfig>; server?: Partial<VoiceServerCoreConfig> }) {
+  /** Inputs go to sessions as data through `session.handle(input, now)` instead of the `handle*` methods. */
+  private readonly asData: boolean;
+
+  constructor(opts: { seed?: number; crypto: CryptoProvider; link?: Partial<LinkConfig>; server?: Partial<VoiceServerCoreConfig>; inputsAsData?: boolean }) {
+    this.asData = opts.inputsAsData ?? false;
     this.rng = seededRandom(opts.seed ?? 1);
     this.link = { wsLatencyMs: 5, udpLatencyMs: 2, udpJitterMs: 0, udpLoss: 0, ...opts.link };
     const serverRng = seededRandom((opts.seed ?? 1) ^ 0xabcdef);
@@ -117,6 +121,29 @@ export class SimNetwork {
 
   // ───────────────────────────── internals ─────────────────────────────
 
+  /** One input to a session: through `handle()` as data, or through its `handle*` method (the same thing). */
+  private feed(session: VoiceSession, input: SessionInput): void {
+    if (this.asData) return session.handle(input, this.now);
+    switch (input.type) {
+      case 'timeout':
+        return session.handleTimeout(this.now);
+      case 'ws-open':
+        return session.handleWsOpen(input.id, this.now);
+      case 'ws-close':
+        return session.handleWsClose(input.id, input.code, this.now, input.failure);
+      case 'ws-message':
+        return session.handleWsMessage(input.id, input.data, this.now);
+      case 'udp-packet':
+        return session.handleUdpPacket(input.id, input.bytes, this.now);
+      case 'voice-state-update':
+        return session.handleVoiceStateUpdate(input.d, this.now);
+      case 'voice-server-update':
+        return session.handleVoiceServerUpdate(input.d, this.now);
+      default:
+        return session.handle(input, this.now);
+    }
+  }
+
   private schedule(at: number, run: () => void): void {
     const item = { at, order: this.order++, run };
     // insertion keeps the queue sorted by (at, order)
@@ -158,7 +185,7 @@ export class SimNetwork {
     for (const c of this.clients) {
       if (c.timerAt !== null && c.timerAt <= this.now) {
         c.timerAt = null;
-        c.session.handleTimeout(this.now);
+        this.feed(c.session, { type: 'timeout' });
       }
     }
     if (this.serverTimer !== null && this.serverTimer <= this.now) {
@@ -199,13 +226,13 @@ export class SimNetwork {
           const wsId = o.id;
           this.scheduleWs(`${key}ws${wsId}:up`, () => {
             if (!this.server.servesEndpoint(endpoint) || this.unreachable.has(endpoint)) {
-              c.session.handleWsClose(wsId, 1006, this.now);
+              this.feed(c.session, { type: 'ws-close', id: wsId, code: 1006 });
               return;
             }
             const connId = this.server.handleWsOpen(this.now);
             this.wsToConn.set(`${c.name}:${wsId}`, connId);
             this.connToWs.set(connId, { client: c, wsId });
-            c.session.handleWsOpen(wsId, this.now);
+            this.feed(c.session, { type: 'ws-open', id: wsId });
           });
           break;
         }
@@ -230,7 +257,7 @@ export class SimNetwork {
               this.connToWs.delete(connId);
               this.server.handleWsClose(connId, this.now);
             }
-            c.session.handleWsClose(wsId, code, this.now);
+            this.feed(c.session, { type: 'ws-close', id: wsId, code });
           });
           break;
         }
@@ -272,8 +299,8 @@ export class SimNetwork {
           if (!c) break;
           const d = o.d;
           this.scheduleWs(`${c.name}:gw:down`, () => {
-            if (o.t === 'VOICE_STATE_UPDATE') c.session.handleVoiceStateUpdate(d as never, this.now);
-            else c.session.handleVoiceServerUpdate(d as never, this.now);
+            if (o.t === 'VOICE_STATE_UPDATE') this.feed(c.session, { type: 'voice-state-update', d: d as never });
+            else this.feed(c.session, { type: 'voice-server-update', d: d as never });
           });
           break;
         }
@@ -290,7 +317,7 @@ export class SimNetwork {
               this.secrets.add(key.map((b: number) => b.toString(16).padStart(2, '0')).join(''));
             }
           }
-          this.scheduleWs(`${target.client.name}:ws${target.wsId}:down`, () => target.client.session.handleWsMessage(target.wsId, data, this.now));
+          this.scheduleWs(`${target.client.name}:ws${target.wsId}:down`, () => this.feed(target.client.session, { type: 'ws-message', id: target.wsId, data }));
           break;
         }
         case 'ws-close': {
@@ -299,7 +326,7 @@ export class SimNetwork {
           this.connToWs.delete(o.connId);
           this.wsToConn.delete(`${target.client.name}:${target.wsId}`);
           const code = o.code;
-          this.scheduleWs(`${target.client.name}:ws${target.wsId}:down`, () => target.client.session.handleWsClose(target.wsId, code, this.now));
+          this.scheduleWs(`${target.client.name}:ws${target.wsId}:down`, () => this.feed(target.client.session, { type: 'ws-close', id: target.wsId, code }));
           break;
         }
         case 'ws-drop': {
@@ -317,7 +344,7 @@ export class SimNetwork {
             // the binding may have been closed while the datagram was in flight
             if (this.udpBindings.get(`${o.to.address}:${o.to.port}`) !== b) return;
             this.udpTap?.(b.client, b.udpId, data);
-            b.client.session.handleUdpPacket(b.udpId, data, this.now);
+            this.feed(b.client.session, { type: 'udp-packet', id: b.udpId, bytes: data });
           });
           break;
         }

@@ -7,7 +7,7 @@ export const CHANNEL = '127121515262115840';
 export const USERS = ['104694319306248192', '158049329150427136', '927310423890473011'] as const;
 
 /** A simulated network whose channels run without DAVE (like Stage channels) unless `dave` is set. */
-export function network(opts: { seed?: number; link?: Partial<LinkConfig>; server?: Record<string, unknown>; dave?: boolean } = {}): SimNetwork {
+export function network(opts: { seed?: number; link?: Partial<LinkConfig>; server?: Record<string, unknown>; dave?: boolean; inputsAsData?: boolean } = {}): SimNetwork {
   const { dave, server, ...rest } = opts;
   return new SimNetwork({ crypto: nobleProvider, ...rest, server: { daveByDefault: dave ?? false, ...server } });
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LocalProtocolError, SESSION_TRANSITIONS, type SessionStateCode } from '@voicewire/voice-protocol';
-import { client, joinAll, network, USERS } from './helpers.js';
+import { client, GUILD, joinAll, network, USERS } from './helpers.js';
 
 describe('commands, leave and destroy', () => {
   it('stopSpeaking sends five silence frames 20 ms apart, then op 5 speaking 0', () => {
@@ -133,6 +133,27 @@ describe('the session reads from tables', () => {
       if (s !== 'destroyed') expect(states.some((to) => SESSION_TRANSITIONS[to].includes(s)), `${s} is a dead end`).toBe(true);
       if (s !== 'idle') expect(SESSION_TRANSITIONS[s].length, `${s} cannot be entered`).toBeGreaterThan(0);
     }
+  });
+
+  it('inputs as data: session.handle(input) gives the very run the handle* methods give (join, audio, a 4015 resume, a migration)', () => {
+    const run = (inputsAsData: boolean): string[] => {
+      const net = network({ seed: 35, inputsAsData, link: { udpJitterMs: 3, udpLoss: 0.05 } });
+      const a = client(net, 0);
+      const b = client(net, 1);
+      joinAll(net, [a, b]);
+      for (let i = 0; i < 20; i++) {
+        a.session.sendOpusFrame(new Uint8Array([0xfc, i, 1, 2]), net.now);
+        net.runFor(20);
+      }
+      net.server.closeSocket(USERS[0] as string, 4015);
+      net.runFor(3_000);
+      net.server.changeEndpoint(GUILD, 'voice2.local:2048');
+      net.runFor(5_000);
+      return [...a.outputTexts, '|', ...b.outputTexts];
+    };
+    const viaMethods = run(false);
+    expect(viaMethods.some((t) => t.includes('"type":"resumed"'))).toBe(true);
+    expect(run(true)).toEqual(viaMethods);
   });
 });
 

@@ -22,6 +22,18 @@ export type SessionOutput =
   /** Last output of every drain: call `handleTimeout(at)` then, or never when `at` is null. */
   | { readonly type: 'timer'; readonly at: number | null };
 
+/** Everything the outside world tells a session, as data: `session.handle(input, now)` takes any of them. */
+export type SessionInput =
+  | { readonly type: 'voice-state-update'; readonly d: import('./config.js').VoiceStateUpdateData }
+  | { readonly type: 'voice-server-update'; readonly d: import('./config.js').VoiceServerUpdateData }
+  | { readonly type: 'gateway-send-failure' }
+  | { readonly type: 'ws-open'; readonly id: number }
+  | { readonly type: 'ws-message'; readonly id: number; readonly data: string | Uint8Array }
+  | { readonly type: 'ws-close'; readonly id: number; readonly code: number; readonly failure?: SocketFailure }
+  | { readonly type: 'udp-packet'; readonly id: number; readonly bytes: Uint8Array }
+  | { readonly type: 'udp-failure'; readonly id: number; readonly failure: SocketFailure & { readonly fatal: boolean } }
+  | { readonly type: 'timeout' };
+
 export type SessionStateCode =
   | 'idle'
   | 'signalling'

@@ -21,7 +21,7 @@ import { UDP_KEEPALIVE_LENGTH } from '../udp/keepalive.js';
 import type { VoiceServerUpdateData, VoiceSessionConfig, VoiceStateUpdateData } from './config.js';
 import { MediaPath } from './media-path.js';
 import { MAX_OPUS_FRAME } from './media-sender.js';
-import type { SessionStateCode, SessionStats, SocketFailure } from './outputs.js';
+import type { SessionInput, SessionStateCode, SessionStats, SocketFailure } from './outputs.js';
 import { SessionLifecycle } from './session-lifecycle.js';
 
 export class VoiceSession extends SessionLifecycle {
@@ -208,11 +208,54 @@ export class VoiceSession extends SessionLifecycle {
     this.setState('destroyed');
   }
 
+  // ───────────────────────────── inputs ─────────────────────────────
+
+  /**
+   * Any input, as data (str0m's `handle_input`): the same as calling its `handle*` method. Useful for drivers that
+   * queue inputs, for recording and replaying a session, and for fuzzing one entry point.
+   */
+  handle(input: SessionInput, now: number): void {
+    switch (input.type) {
+      case 'voice-state-update':
+        return this.handleVoiceStateUpdate(input.d, now);
+      case 'voice-server-update':
+        return this.handleVoiceServerUpdate(input.d, now);
+      case 'gateway-send-failure':
+        return this.handleGatewaySendFailure(now);
+      case 'ws-open':
+        return this.handleWsOpen(input.id, now);
+      case 'ws-message':
+        return this.handleWsMessage(input.id, input.data, now);
+      case 'ws-close':
+        return this.handleWsClose(input.id, input.code, now, input.failure);
+      case 'udp-packet':
+        return this.handleUdpPacket(input.id, input.bytes, now);
+      case 'udp-failure':
+        return this.handleUdpFailure(input.id, input.failure, now);
+      case 'timeout':
+        return this.handleTimeout(now);
+    }
+  }
+
+  /**
+   * The one prologue of every input: nothing is taken after destroy, nor from a socket that was replaced (its id
+   * is not the current one); otherwise the timers that are due run first, so that the input meets the present.
+   */
+  private admit(now: number, socket?: 'ws' | 'udp', id?: number): boolean {
+    if (this.code === 'destroyed' || !this.isCurrent(socket, id)) return false;
+    this.tick(now);
+    // a timer that was due may have closed that socket meanwhile: then the input is late too
+    return this.isCurrent(socket, id);
+  }
+
+  private isCurrent(socket: 'ws' | 'udp' | undefined, id: number | undefined): boolean {
+    return socket === 'ws' ? id === this.ws?.id : socket === 'udp' ? id === this.media?.udpId : true;
+  }
+
   // ───────────────────────────── main gateway inputs ─────────────────────────────
 
   handleVoiceStateUpdate(d: VoiceStateUpdateData, now: number): void {
-    if (this.code === 'destroyed') return;
-    this.tick(now);
+    if (!this.admit(now)) return;
     if (typeof d !== 'object' || d === null || typeof d.user_id !== 'string' || typeof d.session_id !== 'string' || (d.channel_id !== null && typeof d.channel_id !== 'string')) {
       this.warn('E_BAD_VOICE_STATE', 'VOICE_STATE_UPDATE without user_id/session_id or with a malformed channel_id was ignored');
       return;
@@ -238,8 +281,7 @@ export class VoiceSession extends SessionLifecycle {
    * At other times (a self-mute change, a move) it is a warning: the voice connection itself still stands.
    */
   handleGatewaySendFailure(now: number): void {
-    if (this.code === 'destroyed') return;
-    this.tick(now);
+    if (!this.admit(now)) return;
     if (this.code === 'signalling') {
       this.fail({ code: 'E_GATEWAY_UNAVAILABLE', message: "the main gateway adapter could not send op 4 (the bot's gateway connection is down or not ready); rejoin once it is back" });
       return;
@@ -248,8 +290,7 @@ export class VoiceSession extends SessionLifecycle {
   }
 
   handleVoiceServerUpdate(d: VoiceServerUpdateData, now: number): void {
-    if (this.code === 'destroyed') return;
-    this.tick(now);
+    if (!this.admit(now)) return;
     if (typeof d !== 'object' || d === null || typeof d.token !== 'string' || d.guild_id !== this.config.guildId || (d.endpoint !== null && !isEndpoint(d.endpoint))) {
       if (typeof d === 'object' && d?.guild_id === this.config.guildId) this.warn('E_BAD_VOICE_SERVER', 'VOICE_SERVER_UPDATE without a token or with a malformed endpoint was ignored');
       return;
@@ -271,11 +312,10 @@ export class VoiceSession extends SessionLifecycle {
   // ───────────────────────────── voice WebSocket inputs ─────────────────────────────
 
   handleWsOpen(id: number, now: number): void {
-    if (this.code === 'destroyed' || id !== this.ws?.id) return;
-    this.tick(now);
-    if (!this.server || !this.voiceState || this.userId === undefined) return;
+    const ws = this.admit(now, 'ws', id) ? this.ws : null;
+    if (!ws || !this.server || !this.voiceState || this.userId === undefined) return;
     const auth = { serverId: this.config.guildId, sessionId: this.voiceState.sessionId.reveal(), token: this.server.token.reveal() };
-    if (this.ws.resume) this.sendJson({ op: VoiceOpcode.Resume, d: { ...auth, seqAck: this.lastSeq } });
+    if (ws.resume) this.sendJson({ op: VoiceOpcode.Resume, d: { ...auth, seqAck: this.lastSeq } });
     else {
       this.sendJson({ op: VoiceOpcode.Identify, d: { ...auth, userId: this.userId, maxDaveProtocolVersion: this.dave.maxProtocolVersion } });
       this.setState('identifying');
@@ -283,8 +323,7 @@ export class VoiceSession extends SessionLifecycle {
   }
 
   handleWsMessage(id: number, data: string | Uint8Array, now: number): void {
-    if (this.code === 'destroyed' || id !== this.ws?.id) return;
-    this.tick(now);
+    if (!this.admit(now, 'ws', id)) return;
     if (typeof data !== 'string') {
       const frame = decodeDaveServerFrame(data);
       if (!frame.ok) {
@@ -316,8 +355,7 @@ export class VoiceSession extends SessionLifecycle {
    * ends the connection at once (retrying cannot succeed), an oversized message starts a fresh connection.
    */
   handleWsClose(id: number, code: number, now: number, failure?: SocketFailure): void {
-    if (this.code === 'destroyed' || id !== this.ws?.id) return;
-    this.tick(now);
+    if (!this.admit(now, 'ws', id)) return;
     this.ws = null;
     this.heartbeat.stop();
     if (failure?.kind === 'tls') {
@@ -345,10 +383,10 @@ export class VoiceSession extends SessionLifecycle {
   // ───────────────────────────── UDP and timer inputs ─────────────────────────────
 
   handleUdpPacket(id: number, bytes: Uint8Array, now: number): void {
-    if (this.code === 'destroyed' || id !== this.media?.udpId) return;
-    this.tick(now);
+    const media = this.admit(now, 'udp', id) ? this.media : null;
+    if (!media) return;
     const kind = classifyDatagram(bytes);
-    this.media.inbound(now, kind === 'other' && bytes.length === UDP_KEEPALIVE_LENGTH ? bytes : null);
+    media.inbound(now, kind === 'other' && bytes.length === UDP_KEEPALIVE_LENGTH ? bytes : null);
     switch (kind) {
       case 'ip-discovery':
         return this.onDiscoveryResponse(bytes, now);
@@ -368,8 +406,7 @@ export class VoiceSession extends SessionLifecycle {
    * bounded rate, and the server's silence from now on counts as a dead path.
    */
   handleUdpFailure(id: number, failure: SocketFailure & { readonly fatal: boolean }, now: number): void {
-    if (this.code === 'destroyed' || id !== this.media?.udpId) return;
-    this.tick(now);
+    if (!this.admit(now, 'udp', id)) return;
     this.counters.udpErrors++;
     if (failure.fatal) return this.scheduleReconnect(now, false, `the UDP socket to the voice server failed: ${clip(failure.message, 160)}`);
     this.warn('E_UDP', `UDP: ${clip(failure.message, 160)}`);
@@ -377,8 +414,7 @@ export class VoiceSession extends SessionLifecycle {
   }
 
   handleTimeout(now: number): void {
-    if (this.code === 'destroyed') return;
-    this.tick(now);
+    if (!this.admit(now)) return;
   }
 
   // ───────────────────────────── what the server's messages mean ─────────────────────────────
