@@ -13,7 +13,7 @@
 import { EventEmitter } from 'node:events';
 import type { CryptoProvider, E2eeProvider, SessionStateCode, VoiceSessionConfig } from '@voicewire/voice-protocol';
 import type { DiscordGatewayAdapterCreator, Transport, VoiceConnection as VwConnection, VoiceError } from '@voicewire/voice';
-import { joinVoiceChannel as vwJoin } from 'voicewire';
+import { getVoiceConnection as vwGet, getVoiceConnections as vwAll, joinVoiceChannel as vwJoin } from 'voicewire';
 import { VoiceConnectionDisconnectReason, VoiceConnectionStatus } from './enums.js';
 import type { AudioPlayer, PlayerSubscription } from './player.js';
 import { VoiceReceiver } from './receiver.js';
@@ -125,13 +125,14 @@ export class VoiceConnection extends EventEmitter {
       adapterCreator: options.adapterCreator,
       selfDeaf: joinConfig.selfDeaf,
       selfMute: joinConfig.selfMute,
-      group: `@voicewire/discordjs:${joinConfig.group}`,
+      group: `${GROUP_PREFIX}${joinConfig.group}`,
       e2ee: options.daveEncryption === false ? false : (options.e2ee ?? undefined),
       ...(options.transport ? { transport: options.transport } : {}),
       ...(options.crypto ? { crypto: options.crypto } : {}),
       ...(options.userId ? { userId: options.userId } : {}),
       ...(options.session ? { session: options.session } : {}),
     } as Parameters<typeof vwJoin>[0]);
+    wrappers.set(this.voicewire, this);
     this.receiver = new VoiceReceiver(this);
     const v = this.voicewire;
     const update = (): void => this.sync();
@@ -206,10 +207,9 @@ export class VoiceConnection extends EventEmitter {
     const cur = this._state;
     const same = next.status === cur.status && (next.status !== VoiceConnectionStatus.Disconnected || ((next as { reason: number }).reason === (cur as { reason: number }).reason && (next as { closeCode?: number }).closeCode === (cur as { closeCode?: number }).closeCode));
     if (same) return;
-    if (next.status === VoiceConnectionStatus.Destroyed) {
-      // the subscription ends with the connection: the state setter unsubscribes it
-      if (registryRemove(this)) this.debugLog?.('removed from the registry');
-    }
+    // the subscription ends with the connection: the state setter unsubscribes it; the native connection left the
+    // registry as it was destroyed, and with it this one
+    if (next.status === VoiceConnectionStatus.Destroyed) this.debugLog?.('removed from the registry');
     this.state = next;
   }
 
@@ -295,7 +295,6 @@ export class VoiceConnection extends EventEmitter {
   destroy(adapterAvailable = true): void {
     void adapterAvailable; // voicewire's adapter teardown copes with an adapter that is gone
     if (this._state.status === VoiceConnectionStatus.Destroyed) return;
-    registryRemove(this);
     this.receiver.destroyAll();
     this.voicewire.destroy();
     this.sync();
@@ -331,30 +330,35 @@ export class VoiceConnection extends EventEmitter {
 
 // ───────────────────────────── the registry ─────────────────────────────
 
-const groups = new Map<string, Map<string, VoiceConnection>>([['default', new Map()]]);
+// One registry: voicewire's own. A drop-in connection's native connection is registered there under the group
+// `@voicewire/discordjs:<group>`; this module maps each native connection to its drop-in object.
+const GROUP_PREFIX = '@voicewire/discordjs:';
+const wrappers = new WeakMap<VwConnection, VoiceConnection>();
+const live = (c: VoiceConnection | undefined): VoiceConnection | undefined => (c && c.state.status !== VoiceConnectionStatus.Destroyed ? c : undefined);
 
-function registryRemove(c: VoiceConnection): boolean {
-  const g = groups.get(c.joinConfig.group);
-  if (g?.get(c.joinConfig.guildId) === c) {
-    g.delete(c.joinConfig.guildId);
-    return true;
-  }
-  return false;
-}
-
-/** Every group of connections: group → (guild id → connection). */
+/** Every group of connections: group → (guild id → connection), as @discordjs/voice's getGroups() (a snapshot). */
 export function getGroups(): Map<string, Map<string, VoiceConnection>> {
+  const groups = new Map<string, Map<string, VoiceConnection>>([['default', new Map()]]);
+  for (const native of vwAll()) {
+    if (!native.group.startsWith(GROUP_PREFIX)) continue;
+    const c = live(wrappers.get(native));
+    if (!c) continue;
+    let g = groups.get(c.joinConfig.group);
+    if (!g) groups.set(c.joinConfig.group, (g = new Map()));
+    g.set(c.joinConfig.guildId, c);
+  }
   return groups;
 }
 
 export function getVoiceConnections(group?: 'default'): Map<string, VoiceConnection>;
 export function getVoiceConnections(group: string): Map<string, VoiceConnection> | undefined;
 export function getVoiceConnections(group = 'default'): Map<string, VoiceConnection> | undefined {
-  return groups.get(group);
+  return getGroups().get(group);
 }
 
 export function getVoiceConnection(guildId: string, group = 'default'): VoiceConnection | undefined {
-  return groups.get(group)?.get(guildId);
+  const native = vwGet(guildId, `${GROUP_PREFIX}${group}`);
+  return native ? live(wrappers.get(native)) : undefined;
 }
 
 /**
@@ -368,9 +372,5 @@ export function joinVoiceChannel(options: CreateVoiceConnectionOptions & JoinVoi
     existing.rejoin({ channelId: joinConfig.channelId, selfDeaf: joinConfig.selfDeaf, selfMute: joinConfig.selfMute });
     return existing;
   }
-  const connection = new VoiceConnection(joinConfig, options);
-  let g = groups.get(joinConfig.group);
-  if (!g) groups.set(joinConfig.group, (g = new Map()));
-  g.set(joinConfig.guildId, connection);
-  return connection;
+  return new VoiceConnection(joinConfig, options);
 }

@@ -6,6 +6,7 @@ import { inspect } from 'node:util';
 import { sodiumProvider } from '@voicewire/crypto-sodium';
 import { startVoiceServer, type VoiceServer } from '@voicewire/voice-server';
 import { sleep, until } from '@voicewire/testkit';
+import { getVoiceConnections as nativeConnections } from 'voicewire';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   AudioPlayerStatus,
@@ -13,6 +14,9 @@ import {
   createAudioResource,
   entersState,
   generateDependencyReport,
+  getGroups,
+  getVoiceConnection,
+  getVoiceConnections,
   joinVoiceChannel,
   StreamType,
   VoiceConnectionDisconnectReason,
@@ -185,6 +189,25 @@ describe('@voicewire/discordjs: what it does better than @discordjs/voice', () =
     c.destroy();
     expect(() => c.destroy()).not.toThrow();
     expect(c.state.status).toBe(VoiceConnectionStatus.Destroyed);
+  });
+
+  it('one registry under both APIs: groups, lookups and removal on destroy, as @discordjs/voice answers them', async () => {
+    await start();
+    const a = join(A);
+    const b = join(B);
+    expect(getVoiceConnection(GUILD, A)).toBe(a);
+    expect(getVoiceConnection(GUILD, B)).toBe(b);
+    expect(getVoiceConnection(GUILD)).toBeUndefined();
+    expect(getVoiceConnections()).toEqual(new Map()); // 'default' always exists
+    expect(getVoiceConnections('no such group')).toBeUndefined();
+    expect([...getGroups().keys()].sort()).toEqual([A, B, 'default'].sort());
+    expect(getVoiceConnections(A)?.get(GUILD)).toBe(a);
+    // the native registry holds the same connections, under the drop-in's own groups
+    expect(nativeConnections().filter((n) => n.group.startsWith('@voicewire/discordjs:')).map((n) => n.group).sort()).toEqual([`@voicewire/discordjs:${A}`, `@voicewire/discordjs:${B}`].sort());
+    a.destroy();
+    expect(getVoiceConnection(GUILD, A)).toBeUndefined();
+    expect(getGroups().has(A)).toBe(false);
+    expect(getVoiceConnection(GUILD, B)).toBe(b);
   });
 
   it("after destroy() every method keeps @discordjs/voice's answers for 'nothing done', and none throws", async () => {
