@@ -16,6 +16,7 @@
  * (the oldest are dropped and counted).
  */
 import { EventEmitter } from 'node:events';
+import type { ReceivedOpusFrame } from '@voicewire/voice-protocol';
 import { AudioError } from './errors.js';
 import { MixWriter } from './mix-writer.js';
 import { Converter } from './resample.js';
@@ -25,8 +26,8 @@ export { UserDecoder, type DecodedFrame } from './user-decoder.js';
 
 /** What the listener needs of a connection (a @voicewire/voice VoiceConnection fits). */
 export interface AudioSource {
-  on(event: 'audio', listener: (frame: { userId: string; ssrc: number; sequence: number; timestamp: number; opus: Uint8Array }) => void): unknown;
-  off?(event: 'audio', listener: (frame: { userId: string; ssrc: number; sequence: number; timestamp: number; opus: Uint8Array }) => void): unknown;
+  on(event: 'audio', listener: (frame: ReceivedOpusFrame) => void): unknown;
+  off?(event: 'audio', listener: (frame: ReceivedOpusFrame) => void): unknown;
 }
 
 export interface ListenOptions {

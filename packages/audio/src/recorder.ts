@@ -2,14 +2,12 @@
  * Per-user recording from the receiver: received frames → an Ogg Opus file, with gaps (lost packets, pauses)
  * filled with silence frames by RTP timestamp so the recording keeps real timing; optionally WAV as well.
  */
-import { concatBytes as concat, OPUS_SILENCE_FRAME } from '@voicewire/voice-protocol';
+import { concatBytes as concat, OPUS_SILENCE_FRAME, type ReceivedOpusFrame } from '@voicewire/voice-protocol';
 import { OggOpusMuxer } from './ogg-mux.js';
 import { OpusCodec, PCM_FRAME_BYTES, wavFile, wavHeader } from './pcm.js';
 
-export interface RecordedFrame {
-  readonly timestamp: number;
-  readonly opus: Uint8Array;
-}
+/** What a recording needs of a received frame (any `ReceivedOpusFrame` fits). */
+export type RecordedFrame = Pick<ReceivedOpusFrame, 'timestamp' | 'opus'>;
 
 export interface RecordingResult {
   readonly ogg: Uint8Array;

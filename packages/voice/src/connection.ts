@@ -169,7 +169,7 @@ export class VoiceConnection extends TypedEmitter<VoiceConnectionEvents> {
 
   /** The channel the bot is in (updated when Discord moves it). */
   get channelId(): string {
-    return this.#session.currentChannelId;
+    return this.#session.channelId;
   }
 
   /** The channel last asked for: the target of a move Discord has not confirmed yet, else `channelId`. */
@@ -178,11 +178,11 @@ export class VoiceConnection extends TypedEmitter<VoiceConnectionEvents> {
   }
 
   get selfMute(): boolean {
-    return this.#session.selfState.selfMute;
+    return this.#session.selfMute;
   }
 
   get selfDeaf(): boolean {
-    return this.#session.selfState.selfDeaf;
+    return this.#session.selfDeaf;
   }
 
   /** True while audio is end-to-end encrypted (DAVE established with a privacy code). */

@@ -2,14 +2,9 @@
  * Per-user received audio as async iterables. Each subscription has a bounded queue: when the consumer falls
  * behind, the oldest frames are dropped and counted rather than growing memory without limit.
  */
-export interface ReceivedFrame {
-  readonly userId: string;
-  readonly ssrc: number;
-  readonly sequence: number;
-  /** RTP timestamp (48 kHz): consecutive frames differ by 960; a larger step means lost frames. */
-  readonly timestamp: number;
-  readonly opus: Uint8Array;
-}
+import type { ReceivedOpusFrame } from '@voicewire/voice-protocol';
+/** A received frame (the protocol core's `ReceivedOpusFrame`: one shape of received audio everywhere). */
+export type ReceivedFrame = ReceivedOpusFrame;
 
 export interface AudioSubscription extends AsyncIterableIterator<ReceivedFrame> {
   /** Frames dropped because the consumer was slower than the queue allowed. */

@@ -107,6 +107,19 @@ export interface TerminalError {
   readonly closeCode?: number;
 }
 
+/**
+ * One received Opus frame of a user, after transport and DAVE decryption: the one shape of received audio across
+ * the packages (the session's `audio` event, the connection's `audio` event and receiver, listening, recording).
+ */
+export interface ReceivedOpusFrame {
+  readonly userId: string;
+  readonly ssrc: number;
+  readonly sequence: number;
+  /** RTP timestamp (48 kHz): consecutive frames differ by 960; a larger step means lost frames. */
+  readonly timestamp: number;
+  readonly opus: Uint8Array;
+}
+
 export type SessionEvent =
   | { readonly type: 'state'; readonly from: SessionStateCode; readonly to: SessionStateCode }
   | { readonly type: 'ready'; readonly ssrc: number; readonly mode: string; readonly daveProtocolVersion: number }
@@ -117,7 +130,7 @@ export type SessionEvent =
   | { readonly type: 'client-disconnect'; readonly userId: string }
   | { readonly type: 'speaking'; readonly userId: string; readonly ssrc: number; readonly flags: number }
   | { readonly type: 'user-speaking'; readonly userId: string; readonly ssrc: number; readonly speaking: boolean }
-  | { readonly type: 'audio'; readonly userId: string; readonly ssrc: number; readonly sequence: number; readonly timestamp: number; readonly opus: Uint8Array }
+  | ({ readonly type: 'audio' } & ReceivedOpusFrame)
   | { readonly type: 'audio-gap'; readonly userId: string; readonly ssrc: number; readonly fromSequence: number; readonly count: number }
   | { readonly type: 'warning'; readonly code: string; readonly message: string }
   | { readonly type: 'stats'; readonly stats: SessionStats }

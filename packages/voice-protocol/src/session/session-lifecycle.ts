@@ -64,11 +64,11 @@ export abstract class SessionLifecycle {
   private waitDeadline: number | null = null;
 
   protected speakingSent = false;
-  protected channelId: string;
+  protected joinedChannelId: string;
   /** A moveTo() target Discord has not confirmed yet. */
   protected moveTarget: string | null = null;
-  protected selfMute: boolean;
-  protected selfDeaf: boolean;
+  protected muteFlag: boolean;
+  protected deafFlag: boolean;
   protected userId: string | undefined;
   protected now = 0;
 
@@ -91,9 +91,9 @@ export abstract class SessionLifecycle {
 
   protected constructor(config: VoiceSessionConfig) {
     this.config = resolveConfig(config);
-    this.channelId = this.config.channelId;
-    this.selfMute = this.config.selfMute;
-    this.selfDeaf = this.config.selfDeaf;
+    this.joinedChannelId = this.config.channelId;
+    this.muteFlag = this.config.selfMute;
+    this.deafFlag = this.config.selfDeaf;
     this.userId = this.config.userId;
     this.heartbeat = new Heartbeat(this.config.heartbeatMissLimit);
     this.backoff = new Backoff({ baseMs: this.config.reconnectBaseMs, maxMs: this.config.reconnectMaxMs, maxAttempts: this.config.maxReconnectAttempts }, this.config.random);
@@ -105,7 +105,7 @@ export abstract class SessionLifecycle {
       },
       warn: (code, message) => this.warn(code, message),
       userId: () => this.userId,
-      channelId: () => this.channelId,
+      channelId: () => this.joinedChannelId,
       recognizedUsers: () => [...this.receiver.users],
       fail: (error) => this.fail(error),
     });
@@ -162,7 +162,7 @@ export abstract class SessionLifecycle {
   }
 
   protected voiceStateUpdate(channelId: string | null) {
-    return { op: 4 as const, d: { guild_id: this.config.guildId, channel_id: channelId, self_mute: this.selfMute, self_deaf: this.selfDeaf } };
+    return { op: 4 as const, d: { guild_id: this.config.guildId, channel_id: channelId, self_mute: this.muteFlag, self_deaf: this.deafFlag } };
   }
 
   // ───────────────────────────── the lifecycle ─────────────────────────────
@@ -170,7 +170,7 @@ export abstract class SessionLifecycle {
   protected startSignalling(now: number): void {
     this.voiceState = null;
     this.server = null;
-    this.out({ type: 'gateway-send', payload: this.voiceStateUpdate(this.channelId) });
+    this.out({ type: 'gateway-send', payload: this.voiceStateUpdate(this.joinedChannelId) });
     this.joinDeadline = now + this.config.joinTimeoutMs;
     this.setState('signalling');
   }

@@ -63,7 +63,7 @@ export class VoiceSession extends SessionLifecycle {
 
   /** A summary without secrets, for logs and bug reports (`JSON.stringify(session)`). */
   toJSON(): { state: SessionStateCode; guildId: string; channelId: string; endpoint: string | null; mode: string | null } {
-    return { state: this.code, guildId: this.config.guildId, channelId: this.channelId, endpoint: this.server?.endpoint ?? null, mode: this.media?.mode ?? null };
+    return { state: this.code, guildId: this.config.guildId, channelId: this.joinedChannelId, endpoint: this.server?.endpoint ?? null, mode: this.media?.mode ?? null };
   }
 
   [Symbol.for('nodejs.util.inspect.custom')](): string {
@@ -136,14 +136,19 @@ export class VoiceSession extends SessionLifecycle {
     }
   }
 
-  /** The channel the bot is in (or joining): updated when Discord moves it. */
+  /** The channel the bot is in (or joining): updated when Discord moves it (the connection's `channelId`). */
+  get channelId(): string {
+    return this.joinedChannelId;
+  }
+
+  /** @deprecated since 0.2: `channelId`, the name the connection uses. */
   get currentChannelId(): string {
-    return this.channelId;
+    return this.joinedChannelId;
   }
 
   /** The channel last asked for: a moveTo() target until Discord confirms it, else the current channel. */
   get requestedChannelId(): string {
-    return this.moveTarget ?? this.channelId;
+    return this.moveTarget ?? this.joinedChannelId;
   }
 
   /**
@@ -155,11 +160,11 @@ export class VoiceSession extends SessionLifecycle {
     if (typeof channelId !== 'string' || channelId.length === 0) throw new LocalProtocolError('moveTo() needs a channel id', 'E_BAD_ARGUMENT');
     this.tick(now);
     if (this.code === 'idle' || this.code === 'disconnected') {
-      this.channelId = channelId; // used by the next join()
+      this.joinedChannelId = channelId; // used by the next join()
       this.moveTarget = null;
       return;
     }
-    this.moveTarget = channelId === this.channelId ? null : channelId;
+    this.moveTarget = channelId === this.joinedChannelId ? null : channelId;
     this.out({ type: 'gateway-send', payload: this.voiceStateUpdate(channelId) });
   }
 
@@ -170,14 +175,24 @@ export class VoiceSession extends SessionLifecycle {
   setSelfState(state: { selfMute?: boolean; selfDeaf?: boolean }, now: number): void {
     this.assertAlive('setSelfState()');
     this.tick(now);
-    if (state.selfMute !== undefined) this.selfMute = state.selfMute;
-    if (state.selfDeaf !== undefined) this.selfDeaf = state.selfDeaf;
+    if (state.selfMute !== undefined) this.muteFlag = state.selfMute;
+    if (state.selfDeaf !== undefined) this.deafFlag = state.selfDeaf;
     if (this.code !== 'idle' && this.code !== 'disconnected') this.out({ type: 'gateway-send', payload: this.voiceStateUpdate(this.requestedChannelId) });
   }
 
-  /** The current self mute / self deaf flags. */
+  /** Self mute, as last set (the connection's `selfMute`). */
+  get selfMute(): boolean {
+    return this.muteFlag;
+  }
+
+  /** Self deaf, as last set (the connection's `selfDeaf`). */
+  get selfDeaf(): boolean {
+    return this.deafFlag;
+  }
+
+  /** @deprecated since 0.2: `selfMute` and `selfDeaf`, the names the connection uses. */
   get selfState(): { selfMute: boolean; selfDeaf: boolean } {
-    return { selfMute: this.selfMute, selfDeaf: this.selfDeaf };
+    return { selfMute: this.muteFlag, selfDeaf: this.deafFlag };
   }
 
   /** The DAVE verification code for another member (45 digits), or null without DAVE or a provider that has none. */
@@ -265,9 +280,9 @@ export class VoiceSession extends SessionLifecycle {
     if (d.user_id !== this.userId) return;
     // While a move is pending, an update that still names the old channel is the answer to an earlier op 4; one
     // that names the target (or a third channel: someone moved the bot) settles it.
-    if (d.channel_id !== null && d.channel_id !== this.channelId) this.moveTarget = null;
-    if (d.channel_id !== null && d.channel_id !== this.channelId) {
-      this.channelId = d.channel_id;
+    if (d.channel_id !== null && d.channel_id !== this.joinedChannelId) this.moveTarget = null;
+    if (d.channel_id !== null && d.channel_id !== this.joinedChannelId) {
+      this.joinedChannelId = d.channel_id;
       this.emit({ type: 'moved', channelId: d.channel_id });
     }
     // A null channel may be transient (docs/protocol.md §2.2): the voice socket's close code decides.
