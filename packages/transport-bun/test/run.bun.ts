@@ -6,7 +6,7 @@ import { audioCases } from '../../audio/test/portable-audio.js';
 import { daveProvider } from '@voicewire/crypto-dave';
 import { nobleProvider } from '@voicewire/crypto-noble';
 import { sodiumProvider } from '@voicewire/crypto-sodium';
-import { assert, cryptoProviderConformance, power, runCases, toneFrame as tone, transportConformance, type TestCase } from '@voicewire/testkit';
+import { assert, cryptoProviderConformance, power, runCases, toneFrame as tone, transportConformance, until, type TestCase } from '@voicewire/testkit';
 import { startEchoFixtures } from '@voicewire/testkit/node';
 import { joinVoiceChannel } from '@voicewire/voice';
 import { startVoiceServer, type VoiceServer } from '@voicewire/voice-server';
@@ -33,10 +33,9 @@ function davePair(server: VoiceServer, own: <C extends Owned>(c: C) => C) {
   return [join('10'), join('11')] as const;
 }
 
-/** Waits (at most 2 s) until `list` holds `n` items. */
+/** Waits (at most 2 s) until `list` holds `n` items; the assertion after it says what was missing. */
 async function filled(list: readonly unknown[], n: number): Promise<void> {
-  const end = performance.now() + 2_000;
-  while (list.length < n && performance.now() < end) await new Promise((r) => setTimeout(r, 10));
+  await until(() => list.length >= n, 2_000, `${n} items`).catch(() => {});
 }
 
 /** Decodes one Opus frame and checks that `hz` dominates `other`. */
@@ -178,7 +177,7 @@ const cases: TestCase[] = [
         player.play(djs.createAudioResource(Readable.from([Buffer.from(ogg)]), { inputType: djs.StreamType.OggOpus }));
         await djs.entersState(player, djs.AudioPlayerStatus.Playing, 5_000);
         await djs.entersState(player, djs.AudioPlayerStatus.Idle, 5_000);
-        await new Promise((r) => setTimeout(r, 200));
+        await until(() => heard.filter((p) => p.length > 3).length >= 25, 5_000, 'the 25 packets to be heard').catch(() => {});
         const audio = heard.filter((p) => p.length > 3);
         assert(audio.length >= 20, `20 packets heard, got ${audio.length}`);
         assertTone(audio[audio.length - 3], 440, 1000, 'a late packet');
