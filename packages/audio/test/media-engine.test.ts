@@ -253,13 +253,19 @@ const oggChunks = (n: number, size: number): Uint8Array[] => {
   return Array.from({ length: Math.ceil(bytes.length / size) }, (_, i) => bytes.subarray(i * size, (i + 1) * size));
 };
 
+/** A player on its own engine and fake clock, with one sink. */
+function rig(): { timers: FakeTimers; engine: MediaEngine; player: AudioPlayer; sink: Sink } {
+  const timers = new FakeTimers();
+  const engine = new MediaEngine({ timers });
+  const player = new AudioPlayer({ engine });
+  const sink = new Sink();
+  player.subscribe(sink);
+  return { timers, engine, player, sink };
+}
+
 describe('a demuxed resource on the engine: no cycle is missed at a chunk boundary', () => {
   it('chunks from a synchronous source (an array) are read in place: every cycle sends a frame, no read() promise', async () => {
-    const timers = new FakeTimers();
-    const engine = new MediaEngine({ timers });
-    const player = new AudioPlayer({ engine });
-    const sink = new Sink();
-    player.subscribe(sink);
+    const { timers, player, sink } = rig();
     const chunks = oggChunks(200, 1_000); // a boundary every few frames
     const ogg = createOggOpusResource(chunks, { title: 'ogg' });
     let reads = 0;
@@ -271,11 +277,7 @@ describe('a demuxed resource on the engine: no cycle is missed at a chunk bounda
   });
 
   it('chunks from an async source are asked for before the buffer runs dry: every cycle sends a frame', async () => {
-    const timers = new FakeTimers();
-    const engine = new MediaEngine({ timers });
-    const player = new AudioPlayer({ engine });
-    const sink = new Sink();
-    player.subscribe(sink);
+    const { timers, player, sink } = rig();
     const chunks = oggChunks(300, 4_096); // a boundary every 25 frames or so
     let pulled = 0;
     // each chunk arrives a little later, as from a file or a socket (a few promise hops, well within a cycle)
@@ -300,12 +302,8 @@ describe('a demuxed resource on the engine: no cycle is missed at a chunk bounda
   });
 
   it('a source that fails mid-stream: the frames before the failure are played, then the track ends with the error', async () => {
-    const timers = new FakeTimers();
-    const engine = new MediaEngine({ timers });
-    const player = new AudioPlayer({ engine });
+    const { timers, player, sink } = rig();
     player.on('error', () => {});
-    const sink = new Sink();
-    player.subscribe(sink);
     const good = oggChunks(100, 4_096);
     const bad = new Uint8Array(500).fill(0x42); // not an Ogg page
     const ends: { reason: TrackEndReason; error?: Error }[] = [];
