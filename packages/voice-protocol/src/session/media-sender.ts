@@ -9,7 +9,16 @@ import { OPUS_SILENCE_FRAME, SILENCE_FRAMES_ON_STOP } from '../speaking.js';
 /** Largest Opus frame accepted (RFC 6716 §3.4: 1275 bytes for one 20 ms frame, plus the TOC). */
 export const MAX_OPUS_FRAME = 1276;
 
+/**
+ * Packets are carved from slabs, as Node's Buffer pool does: one allocation per slab instead of one backing store
+ * (a malloc and a sweep) per packet. A packet owns its region for good — a slab is never written again once used
+ * up, and is freed when the last packet cut from it is — so a transport may keep a packet as long as it needs.
+ */
+const SLAB_BYTES = 16 * 1024;
+
 export class MediaSender {
+  private slab = new Uint8Array(0);
+  private slabUsed = 0;
   sequence: number;
   timestamp: number;
   private nonce: number;
@@ -25,7 +34,7 @@ export class MediaSender {
 
   /** Builds and seals the next packet for `opus`; advances the counters. */
   packet(cipher: TransportCipher, opus: Uint8Array): Uint8Array {
-    const packet = new Uint8Array(RTP_FIXED_HEADER_LENGTH + opus.length + RTPSIZE_OVERHEAD);
+    const packet = this.take(RTP_FIXED_HEADER_LENGTH + opus.length + RTPSIZE_OVERHEAD);
     writeOpusRtpHeader(packet, 0, this.sequence, this.timestamp, this.ssrc);
     packet.set(opus, RTP_FIXED_HEADER_LENGTH);
     this.nonce = (this.nonce + 1) >>> 0;
@@ -33,6 +42,17 @@ export class MediaSender {
     this.sequence = (this.sequence + 1) & 0xffff;
     this.timestamp = (this.timestamp + OPUS_FRAME_SAMPLES) >>> 0;
     this.packetsSent++;
+    return packet;
+  }
+
+  /** A zeroed region of `length` bytes for one packet (8-byte aligned, so the next one starts aligned too). */
+  private take(length: number): Uint8Array {
+    if (this.slabUsed + length > this.slab.length) {
+      this.slab = new Uint8Array(Math.max(SLAB_BYTES, length));
+      this.slabUsed = 0;
+    }
+    const packet = this.slab.subarray(this.slabUsed, this.slabUsed + length);
+    this.slabUsed = (this.slabUsed + length + 7) & ~7;
     return packet;
   }
 
