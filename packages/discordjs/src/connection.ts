@@ -109,7 +109,8 @@ export class VoiceConnection extends EventEmitter {
   readonly voicewire: VwConnection;
   private _state: VoiceConnectionState;
   private manual = false;
-  private quiet = false;
+  /** Depth of settle() calls under way: the native connection's moves inside one are not this connection's. */
+  private settling = 0;
   private transitions = 0;
   private readonly debugLog: ((m: string) => void) | null;
 
@@ -202,7 +203,7 @@ export class VoiceConnection extends EventEmitter {
   }
 
   private sync(): void {
-    if (this.quiet) return;
+    if (this.settling > 0) return;
     const next = this.derive();
     const cur = this._state;
     const same = next.status === cur.status && (next.status !== VoiceConnectionStatus.Disconnected || ((next as { reason: number }).reason === (cur as { reason: number }).reason && (next as { closeCode?: number }).closeCode === (cur as { closeCode?: number }).closeCode));
@@ -264,20 +265,31 @@ export class VoiceConnection extends EventEmitter {
     const channelId = next.channelId ?? this.joinConfig.channelId ?? v.channelId;
     Object.assign(this.joinConfig, { channelId, selfDeaf: next.selfDeaf, selfMute: next.selfMute });
     if (v.state === 'disconnected' || v.state === 'idle' || v.state === 'waiting-for-server') {
-      // a fresh join: leave what is left, then ask the main gateway again (Disconnected → Signalling)
-      this.quiet = true;
-      try {
+      // a fresh join: leave what is left, then ask the main gateway again. @discordjs/voice goes Disconnected →
+      // Signalling in one step; the native connection passes through disconnected first.
+      this.settle(() => {
         if (v.state === 'waiting-for-server') v.disconnect();
         this.applyJoinConfig(channelId, next);
         v.rejoin();
-      } finally {
-        this.quiet = false;
-      }
-      this.sync();
+      });
       return true;
     }
     this.applyJoinConfig(channelId, next);
     return true;
+  }
+
+  /**
+   * Runs native calls as one step: the states the native connection passes through meanwhile are not reported,
+   * and this connection then moves once, to the state the native one ended in (also when `run` throws).
+   */
+  private settle(run: () => void): void {
+    this.settling++;
+    try {
+      run();
+    } finally {
+      this.settling--;
+      this.sync();
+    }
   }
 
   /** The channel and self mute/deaf of a join config, applied to the native connection where they differ. */

@@ -78,6 +78,31 @@ describe('@voicewire/discordjs: what it does better than @discordjs/voice', () =
     expect(state.error?.message).toMatch(/rate limited/i);
   });
 
+  it('rejoin() after a manual disconnect or a 4014 moves Disconnected → Signalling in one step, then back to Ready', async () => {
+    await start();
+    const c = join(A);
+    await entersState(c, VoiceConnectionStatus.Ready, 10e3);
+    const during = (run: () => void): string[] => {
+      const seen: string[] = [];
+      const on = (o: VoiceConnectionState, n: VoiceConnectionState) => seen.push(`${o.status}→${n.status}`);
+      c.on('stateChange', on);
+      run();
+      c.off('stateChange', on);
+      return seen;
+    };
+    // a manual disconnect: the native connection is disconnected
+    expect(during(() => c.disconnect())).toEqual(['ready→disconnected']);
+    expect(during(() => expect(c.rejoin({ channelId: CHANNEL, selfDeaf: true, selfMute: false })).toBe(true))).toEqual(['disconnected→signalling']);
+    await entersState(c, VoiceConnectionStatus.Ready, 10e3);
+    // 4014: the native connection waits for a new server; rejoin() leaves that wait and joins again, one step here too
+    server?.closeSocket(A, 4014);
+    await entersState(c, VoiceConnectionStatus.Disconnected, 5_000);
+    expect(c.voicewire.state).toBe('waiting-for-server');
+    expect(during(() => c.rejoin())).toEqual(['disconnected→signalling']);
+    await entersState(c, VoiceConnectionStatus.Ready, 10e3);
+    expect(c.rejoinAttempts).toBe(0);
+  });
+
   it('a session that is no longer valid (4006) rejoins fresh, with backoff counted in the stats', async () => {
     await start();
     const c = join(A);

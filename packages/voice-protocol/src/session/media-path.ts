@@ -22,6 +22,8 @@ export class MediaPath {
   /** The last inbound datagram, and since when the server is known to answer on UDP (null: not known). */
   private lastInAt: number;
   private expectedSince: number | null = null;
+  /** Op 5 (speaking) went out for this path since the last silence tail or resume: audio may follow without it. */
+  speaking = false;
   /** A UDP error came after the last inbound datagram: the path may be dead. */
   suspect = false;
   /** Round trip of the latest answered keepalive (servers that echo them), null until one is answered. */

@@ -8,7 +8,7 @@
 import type { CloseCodeInfo } from '../close-codes.js';
 import { LocalProtocolError } from '../errors.js';
 import { encodeGatewayMessage } from '../gateway/codec.js';
-import type { KnownGatewayMessage } from '../gateway/messages.js';
+import type { KnownGatewayMessage, ReadyPayload } from '../gateway/messages.js';
 import { VOICE_GATEWAY_VERSION, VoiceOpcode } from '../gateway/opcodes.js';
 import { clip, Secret } from '../secret.js';
 import { isLoopbackHost } from '../udp/address.js';
@@ -18,8 +18,8 @@ import { resolveConfig, type ResolvedConfig, type VoiceSessionConfig } from './c
 import { DaveController } from './dave.js';
 import { IpDiscovery } from './discovery.js';
 import { Heartbeat } from './heartbeat.js';
-import type { MediaPath } from './media-path.js';
-import type { SessionEvent, SessionOutput, SessionStateCode, TerminalError } from './outputs.js';
+import { MediaPath } from './media-path.js';
+import type { GatewayVoiceStateUpdate, SessionEvent, SessionOutput, SessionStateCode, TerminalError } from './outputs.js';
 import { Receiver } from './receiver.js';
 import { WarningLimiter } from './warnings.js';
 
@@ -33,44 +33,40 @@ export interface WsLink {
 }
 
 export abstract class SessionLifecycle {
+  // Every field of this class is private: the subclass reads through the getters below and changes the
+  // connection only through the named moves (acceptVoiceState, openMediaPath, enterReady, …). The objects
+  // it may call into (heartbeat, backoff, discovery, dave, warnings) own their own state; `counters` is the
+  // one bag both halves add to.
   protected readonly config: ResolvedConfig;
-  protected code: SessionStateCode = 'idle';
+  private code: SessionStateCode = 'idle';
   private readonly queue: SessionOutput[] = [];
   private head = 0;
-  protected nextSocketId = 1;
+  private nextSocketId = 1;
 
   // Secrets (session id, token) are held as Secret: util.inspect and JSON.stringify never show them.
-  protected voiceState: { sessionId: Secret; channelId: string | null } | null = null;
-  protected server: { token: Secret; endpoint: string } | null = null;
+  private voiceState: { sessionId: Secret; channelId: string | null } | null = null;
+  private server: { token: Secret; endpoint: string } | null = null;
   /** The voice WebSocket, from ws-connect until it closes. */
-  protected ws: WsLink | null = null;
+  private wsLink: WsLink | null = null;
   /** The UDP media path, from Ready until teardown (kept while the WebSocket resumes). */
-  protected media: MediaPath | null = null;
-  protected lastSeq = -1;
+  private mediaPath: MediaPath | null = null;
+  private lastSeq = -1;
 
   protected readonly heartbeat: Heartbeat;
   protected readonly backoff: Backoff;
   protected readonly discovery: IpDiscovery;
   protected readonly dave: DaveController;
-  protected receiver: Receiver;
+  private rx: Receiver;
   private pendingReconnect: { resume: boolean } | null = null;
   private lastFailure: TerminalError | null = null;
   /** Resume attempts since the connection was last proven live (a heartbeat ACK while ready). */
-  protected resumeStreak = 0;
+  private resumeStreak = 0;
   protected readonly warnings = new WarningLimiter(5, 10_000);
 
   private joinDeadline: number | null = null;
-  protected connectDeadline: number | null = null;
+  private connectDeadline: number | null = null;
   private waitDeadline: number | null = null;
-
-  protected speakingSent = false;
-  protected joinedChannelId: string;
-  /** A moveTo() target Discord has not confirmed yet. */
-  protected moveTarget: string | null = null;
-  protected muteFlag: boolean;
-  protected deafFlag: boolean;
-  protected userId: string | undefined;
-  protected now = 0;
+  private now = 0;
 
   protected readonly counters = {
     framesDropped: 0,
@@ -89,27 +85,50 @@ export abstract class SessionLifecycle {
     udpErrors: 0,
   };
 
+  /** The channel the bot is in or joining (owned by the subclass, which follows Discord's updates). */
+  abstract get channelId(): string;
+  /** The bot's user id, once known (from the config or the first VOICE_STATE_UPDATE). */
+  protected abstract get localUserId(): string | undefined;
+  /** The op 4 payload for `channelId` (null: leave), with the self mute and deaf flags as last set. */
+  protected abstract voiceStateUpdate(channelId: string | null): GatewayVoiceStateUpdate;
+
   protected constructor(config: VoiceSessionConfig) {
     this.config = resolveConfig(config);
-    this.joinedChannelId = this.config.channelId;
-    this.muteFlag = this.config.selfMute;
-    this.deafFlag = this.config.selfDeaf;
-    this.userId = this.config.userId;
     this.heartbeat = new Heartbeat(this.config.heartbeatMissLimit);
     this.backoff = new Backoff({ baseMs: this.config.reconnectBaseMs, maxMs: this.config.reconnectMaxMs, maxAttempts: this.config.maxReconnectAttempts }, this.config.random);
     this.discovery = new IpDiscovery(this.config.ipDiscoveryRetryMs, this.config.ipDiscoveryAttempts);
     this.dave = new DaveController(this.config.e2ee, {
       sendJson: (m) => this.sendJson(m),
       sendBinary: (b) => {
-        if (this.ws !== null) this.out({ type: 'ws-send', id: this.ws.id, data: b });
+        if (this.wsLink !== null) this.out({ type: 'ws-send', id: this.wsLink.id, data: b });
       },
       warn: (code, message) => this.warn(code, message),
-      userId: () => this.userId,
-      channelId: () => this.joinedChannelId,
-      recognizedUsers: () => [...this.receiver.users],
+      userId: () => this.localUserId,
+      channelId: () => this.channelId,
+      recognizedUsers: () => [...this.rx.users],
       fail: (error) => this.fail(error),
     });
-    this.receiver = this.newReceiver();
+    this.rx = this.newReceiver();
+  }
+
+  /** The voice WebSocket of the current attempt, or null. */
+  protected get ws(): WsLink | null {
+    return this.wsLink;
+  }
+
+  /** The UDP media path, from Ready until teardown, or null. */
+  protected get media(): MediaPath | null {
+    return this.mediaPath;
+  }
+
+  /** Received audio of the current attempt (a new one after each teardown). */
+  protected get receiver(): Receiver {
+    return this.rx;
+  }
+
+  /** The voice server's endpoint, while one is known (for messages and toJSON). */
+  protected get serverEndpoint(): string | null {
+    return this.server?.endpoint ?? null;
   }
 
   get state(): SessionStateCode {
@@ -158,25 +177,22 @@ export abstract class SessionLifecycle {
   }
 
   protected sendJson(message: KnownGatewayMessage): void {
-    if (this.ws !== null) this.out({ type: 'ws-send', id: this.ws.id, data: encodeGatewayMessage(message) });
+    if (this.wsLink !== null) this.out({ type: 'ws-send', id: this.wsLink.id, data: encodeGatewayMessage(message) });
   }
 
-  protected voiceStateUpdate(channelId: string | null) {
-    return { op: 4 as const, d: { guild_id: this.config.guildId, channel_id: channelId, self_mute: this.muteFlag, self_deaf: this.deafFlag } };
-  }
 
   // ───────────────────────────── the lifecycle ─────────────────────────────
 
   protected startSignalling(now: number): void {
     this.voiceState = null;
     this.server = null;
-    this.out({ type: 'gateway-send', payload: this.voiceStateUpdate(this.joinedChannelId) });
+    this.out({ type: 'gateway-send', payload: this.voiceStateUpdate(this.channelId) });
     this.joinDeadline = now + this.config.joinTimeoutMs;
     this.setState('signalling');
   }
 
   /** Opens the voice WebSocket once both main-gateway updates are in. */
-  protected maybeConnect(now: number): void {
+  private maybeConnect(now: number): void {
     if (this.code !== 'signalling' && this.code !== 'waiting-for-server') return;
     if (!this.server || !this.voiceState || this.voiceState.channelId === null) return;
     this.joinDeadline = null;
@@ -189,15 +205,15 @@ export abstract class SessionLifecycle {
     if (this.config.wsScheme === 'ws' && !isLoopbackHost(hostOf(this.server.endpoint))) {
       return this.fail({ code: 'E_INSECURE_TRANSPORT', message: `wsScheme 'ws' (no TLS) is only allowed for a voice server on this machine (127.0.0.1, ::1, localhost), not ${clip(this.server.endpoint)}; the voice token would travel in the clear` });
     }
-    this.ws = { id: this.nextSocketId++, resume };
+    this.wsLink = { id: this.nextSocketId++, resume };
     if (!resume) this.lastSeq = -1;
-    this.out({ type: 'ws-connect', id: this.ws.id, url: `${this.config.wsScheme}://${this.server.endpoint}/?v=${VOICE_GATEWAY_VERSION}` });
+    this.out({ type: 'ws-connect', id: this.wsLink.id, url: `${this.config.wsScheme}://${this.server.endpoint}/?v=${VOICE_GATEWAY_VERSION}` });
     this.connectDeadline = now + this.config.connectTimeoutMs;
     this.setState(resume ? 'resuming' : 'connecting');
   }
 
   /** A server switch (new endpoint and token): tear down and Identify fresh, never resume (docs/protocol.md §2.4). */
-  protected restartSignalling(): void {
+  private restartSignalling(): void {
     this.teardown(1000);
     this.pendingReconnect = null;
     this.backoff.cancel();
@@ -217,9 +233,9 @@ export abstract class SessionLifecycle {
     if (resume) this.resumeStreak++;
     else this.resumeStreak = 0;
     if (!resume) this.teardown(1000);
-    else if (this.ws !== null) {
-      this.out({ type: 'ws-close', id: this.ws.id, code: CLIENT_RECONNECT_CLOSE });
-      this.ws = null;
+    else if (this.wsLink !== null) {
+      this.out({ type: 'ws-close', id: this.wsLink.id, code: CLIENT_RECONNECT_CLOSE });
+      this.wsLink = null;
       this.heartbeat.stop();
     }
     this.lastFailure = { code: 'E_RECONNECT_EXHAUSTED', message: `gave up after ${this.config.maxReconnectAttempts} reconnect attempts; last: ${reason}`, ...(policy && policy.code >= 4000 ? { closeCode: policy.code } : {}) };
@@ -243,7 +259,7 @@ export abstract class SessionLifecycle {
     this.pendingReconnect = null;
     this.backoff.fire();
     if (!p) return;
-    if (p.resume && this.server && this.voiceState && this.media?.cipher) this.openWs(now, true);
+    if (p.resume && this.server && this.voiceState && this.mediaPath?.cipher) this.openWs(now, true);
     else {
       this.teardown(1000);
       this.startSignalling(now);
@@ -255,7 +271,10 @@ export abstract class SessionLifecycle {
     return this.code === 'waiting-for-server' ? this.lastFailure : null;
   }
 
-  protected enterWaitForServer(now: number, error: TerminalError): void {
+  /** The voice server is gone (4014, 4022, a null endpoint): close everything and wait for Discord to allocate another. */
+  protected serverGone(now: number, error: TerminalError): void {
+    this.teardown(1000);
+    this.server = null;
     this.lastFailure = error;
     this.pendingReconnect = null;
     this.backoff.cancel();
@@ -274,18 +293,17 @@ export abstract class SessionLifecycle {
 
   /** Closes the sockets and drops everything the attempt owned (a resume does not come through here). */
   protected teardown(closeCode: number): void {
-    if (this.ws !== null) this.out({ type: 'ws-close', id: this.ws.id, code: closeCode });
-    if (this.media !== null) this.out({ type: 'udp-close', id: this.media.udpId });
-    this.ws = null;
-    this.media = null;
+    if (this.wsLink !== null) this.out({ type: 'ws-close', id: this.wsLink.id, code: closeCode });
+    if (this.mediaPath !== null) this.out({ type: 'udp-close', id: this.mediaPath.udpId });
+    this.wsLink = null;
+    this.mediaPath = null;
     this.heartbeat.stop();
     this.discovery.stop();
-    this.speakingSent = false;
     this.connectDeadline = null;
     this.dave.reset();
-    this.counters.unknownSsrcDrops += this.receiver.unknownSsrcDrops;
-    this.counters.replayDrops += this.receiver.replayDrops;
-    this.receiver = this.newReceiver();
+    this.counters.unknownSsrcDrops += this.rx.unknownSsrcDrops;
+    this.counters.replayDrops += this.rx.replayDrops;
+    this.rx = this.newReceiver();
   }
 
   protected clearTimers(): void {
@@ -302,6 +320,79 @@ export abstract class SessionLifecycle {
 
   protected sendHeartbeat(t: number): void {
     this.sendJson({ op: VoiceOpcode.Heartbeat, d: { t, seqAck: this.lastSeq } });
+  }
+
+  // ───────────────────────────── the moves the subclass makes ─────────────────────────────
+
+  /** The bot's VOICE_STATE_UPDATE (its session id and channel): connect once the server is known too. */
+  protected acceptVoiceState(sessionId: string, channelId: string | null, now: number): void {
+    this.voiceState = { sessionId: new Secret(sessionId), channelId };
+    this.maybeConnect(now);
+  }
+
+  /** A VOICE_SERVER_UPDATE with an endpoint: a new server means a fresh Identify there (never a resume). */
+  protected acceptServer(token: string, endpoint: string, now: number): void {
+    const connected = this.wsLink !== null || this.mediaPath !== null;
+    this.server = { token: new Secret(token), endpoint };
+    if (connected || this.code === 'backoff' || this.code === 'waiting-for-server') this.restartSignalling();
+    this.maybeConnect(now);
+  }
+
+  /** What Identify and Resume carry (null until both main-gateway updates are in). Reveals the secrets. */
+  protected credentials(): { serverId: string; sessionId: string; token: string; seqAck: number } | null {
+    if (!this.server || !this.voiceState) return null;
+    return { serverId: this.config.guildId, sessionId: this.voiceState.sessionId.reveal(), token: this.server.token.reveal(), seqAck: this.lastSeq };
+  }
+
+  /** The sequence number of the latest server message (acknowledged in heartbeats and Resume). */
+  protected noteSeq(seq: number): void {
+    this.lastSeq = seq;
+  }
+
+  /** The voice WebSocket closed; what follows is the close code's to decide. */
+  protected socketClosed(): void {
+    this.wsLink = null;
+    this.heartbeat.stop();
+  }
+
+  /** Ready: open the UDP path to the server's address and start IP discovery. */
+  protected openMediaPath(ready: ReadyPayload, now: number): void {
+    const media = new MediaPath(this.nextSocketId++, ready, this.config.random, now, this.config.keepaliveIntervalMs);
+    this.mediaPath = media;
+    this.out({ type: 'udp-connect', id: media.udpId, host: ready.ip, port: ready.port });
+    this.discovery.start(now);
+    this.setState('discovering');
+  }
+
+  /** Session Description was accepted: the call carries audio. */
+  protected enterReady(): void {
+    this.connectDeadline = null;
+    this.setState('ready');
+  }
+
+  /** Resumed: the same UDP path carries audio again; op 5 goes out again before the next packet (§6). */
+  protected enterResumed(): void {
+    this.connectDeadline = null;
+    if (this.mediaPath !== null) this.mediaPath.speaking = false;
+    this.counters.resumes++;
+    this.setState('ready');
+    this.emit({ type: 'resumed' });
+  }
+
+  /**
+   * A heartbeat ACK while ready: the connection is proven live, and the reconnect budget starts over. Not
+   * sooner: a server that accepts Resume but never ACKs must not reset the budget on every resume (a loop).
+   */
+  protected proveLive(): void {
+    if (this.code !== 'ready') return;
+    this.backoff.reset();
+    this.resumeStreak = 0;
+  }
+
+  /** destroy(): forget the server and the voice state (with their secrets). */
+  protected forgetCall(): void {
+    this.server = null;
+    this.voiceState = null;
   }
 
   // ───────────────────────────── deadlines ─────────────────────────────
@@ -414,7 +505,7 @@ export abstract class SessionLifecycle {
         this.out({ type: 'udp-send', id: media.udpId, data: media.sender.packet(media.cipher, silence.frame) });
         if (silence.last) {
           this.sendJson({ op: VoiceOpcode.Speaking, d: { speaking: 0, delay: 0, ssrc: media.ready.ssrc } });
-          this.speakingSent = false;
+          media.speaking = false;
         }
         return true;
       },
@@ -422,9 +513,9 @@ export abstract class SessionLifecycle {
     {
       name: 'receiver',
       // reordering waits, speaking timeouts and held packets of unknown SSRCs
-      at: () => this.receiver.deadline(),
+      at: () => this.rx.deadline(),
       fire: (now) => {
-        this.receiver.timeout(now, this.emit);
+        this.rx.timeout(now, this.emit);
         return true;
       },
     },

@@ -12,23 +12,34 @@ import { LocalProtocolError, type VoiceErrorCode } from '../errors.js';
 import { decodeGatewayMessage } from '../gateway/codec.js';
 import type { VoiceGatewayMessage } from '../gateway/messages.js';
 import { VoiceOpcode } from '../gateway/opcodes.js';
-import { clip, Secret } from '../secret.js';
+import { clip } from '../secret.js';
 import { isValidSpeakingFlags } from '../speaking.js';
 import { checkUdpEndpoint } from '../udp/address.js';
 import { classifyDatagram } from '../udp/classify.js';
 import { decodeIpDiscoveryResponse } from '../udp/ip-discovery.js';
 import { UDP_KEEPALIVE_LENGTH } from '../udp/keepalive.js';
 import type { VoiceServerUpdateData, VoiceSessionConfig, VoiceStateUpdateData } from './config.js';
-import { MediaPath } from './media-path.js';
 import { MAX_OPUS_FRAME } from './media-sender.js';
-import type { SessionInput, SessionStateCode, SessionStats, SocketFailure } from './outputs.js';
+import type { GatewayVoiceStateUpdate, SessionInput, SessionStateCode, SessionStats, SocketFailure } from './outputs.js';
 import { SessionLifecycle } from './session-lifecycle.js';
 
 export class VoiceSession extends SessionLifecycle {
+  // What the bot asked for and what Discord confirmed of it: this class's alone (the lifecycle reads them through
+  // channelId, localUserId and voiceStateUpdate()).
   private speakingFlags: number;
+  private joinedChannelId: string;
+  /** A moveTo() target Discord has not confirmed yet. */
+  private moveTarget: string | null = null;
+  private muteFlag: boolean;
+  private deafFlag: boolean;
+  private userId: string | undefined;
 
   constructor(config: VoiceSessionConfig) {
     super(config);
+    this.joinedChannelId = this.config.channelId;
+    this.muteFlag = this.config.selfMute;
+    this.deafFlag = this.config.selfDeaf;
+    this.userId = this.config.userId;
     if (!isValidSpeakingFlags(this.config.speakingFlags) || this.config.speakingFlags === 0) {
       throw new LocalProtocolError(`speakingFlags must be 1–7 (microphone 1, soundshare 2, priority 4), got ${this.config.speakingFlags}`, 'E_BAD_ARGUMENT');
     }
@@ -61,9 +72,17 @@ export class VoiceSession extends SessionLifecycle {
     };
   }
 
+  protected get localUserId(): string | undefined {
+    return this.userId;
+  }
+
+  protected voiceStateUpdate(channelId: string | null): GatewayVoiceStateUpdate {
+    return { op: 4, d: { guild_id: this.config.guildId, channel_id: channelId, self_mute: this.muteFlag, self_deaf: this.deafFlag } };
+  }
+
   /** A summary without secrets, for logs and bug reports (`JSON.stringify(session)`). */
   toJSON(): { state: SessionStateCode; guildId: string; channelId: string; endpoint: string | null; mode: string | null } {
-    return { state: this.code, guildId: this.config.guildId, channelId: this.joinedChannelId, endpoint: this.server?.endpoint ?? null, mode: this.media?.mode ?? null };
+    return { state: this.state, guildId: this.config.guildId, channelId: this.joinedChannelId, endpoint: this.serverEndpoint, mode: this.media?.mode ?? null };
   }
 
   [Symbol.for('nodejs.util.inspect.custom')](): string {
@@ -71,7 +90,7 @@ export class VoiceSession extends SessionLifecycle {
   }
 
   private assertAlive(what: string): void {
-    if (this.code === 'destroyed') throw new LocalProtocolError(`${what}: the voice session was destroyed; create a new one`, 'E_DESTROYED');
+    if (this.state === 'destroyed') throw new LocalProtocolError(`${what}: the voice session was destroyed; create a new one`, 'E_DESTROYED');
   }
 
   // ───────────────────────────── commands ─────────────────────────────
@@ -79,7 +98,7 @@ export class VoiceSession extends SessionLifecycle {
   /** Asks the main gateway to join (op 4) and starts the join timeout. */
   join(now: number): void {
     this.assertAlive('join()');
-    if (this.code !== 'idle' && this.code !== 'disconnected') throw new LocalProtocolError(`join() called while the session is ${this.code}; call leave() first`);
+    if (this.state !== 'idle' && this.state !== 'disconnected') throw new LocalProtocolError(`join() called while the session is ${this.state}; call leave() first`);
     this.tick(now);
     this.backoff.reset();
     this.startSignalling(now);
@@ -91,7 +110,7 @@ export class VoiceSession extends SessionLifecycle {
     if (!isValidSpeakingFlags(flags) || flags === 0) throw new LocalProtocolError(`speaking flags must be 1–7, got ${flags}; use stopSpeaking() to stop`, 'E_BAD_ARGUMENT');
     this.tick(now);
     this.speakingFlags = flags;
-    if (this.code === 'ready' && this.speakingSent && this.media) this.sendJson({ op: VoiceOpcode.Speaking, d: { speaking: flags, delay: 0, ssrc: this.media.ready.ssrc } });
+    if (this.state === 'ready' && this.media?.speaking) this.sendJson({ op: VoiceOpcode.Speaking, d: { speaking: flags, delay: 0, ssrc: this.media.ready.ssrc } });
   }
 
   /**
@@ -107,7 +126,7 @@ export class VoiceSession extends SessionLifecycle {
     const media = this.media;
     // While the WebSocket resumes, UDP, SSRC, key and mode stay valid (docs/protocol.md §6): keep sending — but not
     // when a UDP error came after the last inbound datagram: the server may be gone, and true would be a lie.
-    const open = this.code === 'ready' || (this.resumePending && media?.suspect === false);
+    const open = this.state === 'ready' || (this.resumePending && media?.suspect === false);
     if (!open || !media?.cipher) {
       this.counters.framesDropped++;
       return false;
@@ -118,9 +137,9 @@ export class VoiceSession extends SessionLifecycle {
       return false;
     }
     media.sender.cancelSilenceTail();
-    if (!this.speakingSent && this.ws !== null && this.code === 'ready') {
+    if (!media.speaking && this.ws !== null && this.state === 'ready') {
       this.sendJson({ op: VoiceOpcode.Speaking, d: { speaking: this.speakingFlags, delay: 0, ssrc: media.ready.ssrc } });
-      this.speakingSent = true;
+      media.speaking = true;
     }
     this.out({ type: 'udp-send', id: media.udpId, data: media.sender.packet(media.cipher, payload) });
     return true;
@@ -130,7 +149,7 @@ export class VoiceSession extends SessionLifecycle {
   stopSpeaking(now: number): void {
     this.assertAlive('stopSpeaking()');
     this.tick(now);
-    if (this.code === 'ready' && this.speakingSent && this.media && !this.media.sender.silenceTailActive) {
+    if (this.state === 'ready' && this.media?.speaking && !this.media.sender.silenceTailActive) {
       this.media.sender.startSilenceTail(now);
       this.tick(now);
     }
@@ -159,7 +178,7 @@ export class VoiceSession extends SessionLifecycle {
     this.assertAlive('moveTo()');
     if (typeof channelId !== 'string' || channelId.length === 0) throw new LocalProtocolError('moveTo() needs a channel id', 'E_BAD_ARGUMENT');
     this.tick(now);
-    if (this.code === 'idle' || this.code === 'disconnected') {
+    if (this.state === 'idle' || this.state === 'disconnected') {
       this.joinedChannelId = channelId; // used by the next join()
       this.moveTarget = null;
       return;
@@ -177,7 +196,7 @@ export class VoiceSession extends SessionLifecycle {
     this.tick(now);
     if (state.selfMute !== undefined) this.muteFlag = state.selfMute;
     if (state.selfDeaf !== undefined) this.deafFlag = state.selfDeaf;
-    if (this.code !== 'idle' && this.code !== 'disconnected') this.out({ type: 'gateway-send', payload: this.voiceStateUpdate(this.requestedChannelId) });
+    if (this.state !== 'idle' && this.state !== 'disconnected') this.out({ type: 'gateway-send', payload: this.voiceStateUpdate(this.requestedChannelId) });
   }
 
   /** Self mute, as last set (the connection's `selfMute`). */
@@ -204,7 +223,7 @@ export class VoiceSession extends SessionLifecycle {
   leave(now: number): void {
     this.assertAlive('leave()');
     this.tick(now);
-    if (this.code === 'idle' || this.code === 'disconnected') return;
+    if (this.state === 'idle' || this.state === 'disconnected') return;
     this.out({ type: 'gateway-send', payload: this.voiceStateUpdate(null) });
     this.teardown(1000);
     this.clearTimers();
@@ -214,12 +233,11 @@ export class VoiceSession extends SessionLifecycle {
 
   /** Leaves if needed and ends the session for good. Idempotent; afterwards only closing outputs remain. */
   destroy(now: number): void {
-    if (this.code === 'destroyed') return;
-    if (this.code !== 'idle' && this.code !== 'disconnected') this.leave(now);
+    if (this.state === 'destroyed') return;
+    if (this.state !== 'idle' && this.state !== 'disconnected') this.leave(now);
     this.teardown(1000);
     this.clearTimers();
-    this.server = null;
-    this.voiceState = null;
+    this.forgetCall();
     this.setState('destroyed');
   }
 
@@ -257,7 +275,7 @@ export class VoiceSession extends SessionLifecycle {
    * is not the current one); otherwise the timers that are due run first, so that the input meets the present.
    */
   private admit(now: number, socket?: 'ws' | 'udp', id?: number): boolean {
-    if (this.code === 'destroyed' || !this.isCurrent(socket, id)) return false;
+    if (this.state === 'destroyed' || !this.isCurrent(socket, id)) return false;
     this.tick(now);
     // a timer that was due may have closed that socket meanwhile: then the input is late too
     return this.isCurrent(socket, id);
@@ -286,8 +304,7 @@ export class VoiceSession extends SessionLifecycle {
       this.emit({ type: 'moved', channelId: d.channel_id });
     }
     // A null channel may be transient (docs/protocol.md §2.2): the voice socket's close code decides.
-    this.voiceState = { sessionId: new Secret(d.session_id), channelId: d.channel_id };
-    this.maybeConnect(now);
+    this.acceptVoiceState(d.session_id, d.channel_id, now);
   }
 
   /**
@@ -297,7 +314,7 @@ export class VoiceSession extends SessionLifecycle {
    */
   handleGatewaySendFailure(now: number): void {
     if (!this.admit(now)) return;
-    if (this.code === 'signalling') {
+    if (this.state === 'signalling') {
       this.fail({ code: 'E_GATEWAY_UNAVAILABLE', message: "the main gateway adapter could not send op 4 (the bot's gateway connection is down or not ready); rejoin once it is back" });
       return;
     }
@@ -310,29 +327,25 @@ export class VoiceSession extends SessionLifecycle {
       if (typeof d === 'object' && d?.guild_id === this.config.guildId) this.warn('E_BAD_VOICE_SERVER', 'VOICE_SERVER_UPDATE without a token or with a malformed endpoint was ignored');
       return;
     }
-    if (this.code === 'idle' || this.code === 'disconnected') return;
+    if (this.state === 'idle' || this.state === 'disconnected') return;
     if (d.endpoint === null) {
       // The voice server went away; Discord is allocating another (§2.3).
-      this.teardown(1000);
-      this.server = null;
-      this.enterWaitForServer(now, { code: 'E_ENDPOINT_UNREACHABLE', message: 'the voice server went away and Discord did not allocate another in time; join again' });
+      this.serverGone(now, { code: 'E_ENDPOINT_UNREACHABLE', message: 'the voice server went away and Discord did not allocate another in time; join again' });
       return;
     }
-    const connected = this.ws !== null || this.media !== null;
-    this.server = { token: new Secret(d.token), endpoint: d.endpoint };
-    if (connected || this.code === 'backoff' || this.code === 'waiting-for-server') this.restartSignalling();
-    this.maybeConnect(now);
+    this.acceptServer(d.token, d.endpoint, now);
   }
 
   // ───────────────────────────── voice WebSocket inputs ─────────────────────────────
 
   handleWsOpen(id: number, now: number): void {
     const ws = this.admit(now, 'ws', id) ? this.ws : null;
-    if (!ws || !this.server || !this.voiceState || this.userId === undefined) return;
-    const auth = { serverId: this.config.guildId, sessionId: this.voiceState.sessionId.reveal(), token: this.server.token.reveal() };
-    if (ws.resume) this.sendJson({ op: VoiceOpcode.Resume, d: { ...auth, seqAck: this.lastSeq } });
+    const auth = ws ? this.credentials() : null;
+    if (!ws || !auth || this.userId === undefined) return;
+    const { seqAck, ...identity } = auth;
+    if (ws.resume) this.sendJson({ op: VoiceOpcode.Resume, d: { ...identity, seqAck } });
     else {
-      this.sendJson({ op: VoiceOpcode.Identify, d: { ...auth, userId: this.userId, maxDaveProtocolVersion: this.dave.maxProtocolVersion } });
+      this.sendJson({ op: VoiceOpcode.Identify, d: { ...identity, userId: this.userId, maxDaveProtocolVersion: this.dave.maxProtocolVersion } });
       this.setState('identifying');
     }
   }
@@ -346,7 +359,7 @@ export class VoiceSession extends SessionLifecycle {
         this.warn('E_BAD_BINARY_MESSAGE', `dropped a binary voice gateway message: ${frame.reason}`);
         return;
       }
-      this.lastSeq = frame.value.seq;
+      this.noteSeq(frame.value.seq);
       this.daveTransition(() => this.dave.onServerFrame(frame.value));
       return;
     }
@@ -355,13 +368,13 @@ export class VoiceSession extends SessionLifecycle {
       this.counters.malformedMessages++;
       // A malformed copy of the very message the handshake waits for ends this attempt now, with its reason,
       // instead of a silent wait for the connect timeout.
-      const awaited = this.code === 'identifying' ? 'Ready:' : this.code === 'selecting-protocol' ? 'SessionDescription:' : null;
+      const awaited = this.state === 'identifying' ? 'Ready:' : this.state === 'selecting-protocol' ? 'SessionDescription:' : null;
       if (awaited !== null && decoded.reason.startsWith(awaited)) return this.scheduleReconnect(now, false, `the voice server sent an unusable ${decoded.reason}`);
       this.warn('E_BAD_MESSAGE', `dropped a voice gateway message: ${decoded.reason}`);
       return;
     }
     const m = decoded.value;
-    if (m.seq !== undefined) this.lastSeq = m.seq;
+    if (m.seq !== undefined) this.noteSeq(m.seq);
     this.onMessage(m, now);
   }
 
@@ -371,10 +384,9 @@ export class VoiceSession extends SessionLifecycle {
    */
   handleWsClose(id: number, code: number, now: number, failure?: SocketFailure): void {
     if (!this.admit(now, 'ws', id)) return;
-    this.ws = null;
-    this.heartbeat.stop();
+    this.socketClosed();
     if (failure?.kind === 'tls') {
-      return this.fail({ code: 'E_TLS', message: `the TLS connection to the voice server ${clip(this.server?.endpoint ?? '')} failed: ${clip(failure.message, 200)}. The certificate was not accepted, so voicewire does not retry; against a local emulator pass its CA (the transport's \`ca\` option)` });
+      return this.fail({ code: 'E_TLS', message: `the TLS connection to the voice server ${clip(this.serverEndpoint ?? '')} failed: ${clip(failure.message, 200)}. The certificate was not accepted, so voicewire does not retry; against a local emulator pass its CA (the transport's \`ca\` option)` });
     }
     if (failure?.kind === 'too-large') {
       this.counters.malformedMessages++;
@@ -387,9 +399,7 @@ export class VoiceSession extends SessionLifecycle {
       case 'fresh-join':
         return this.scheduleReconnect(now, false, policy.reason, policy);
       case 'wait-for-server':
-        this.teardown(1000);
-        this.server = null;
-        return this.enterWaitForServer(now, { code: code === 4022 ? 'E_CALL_TERMINATED' : 'E_DISCONNECTED', message: `${policy.name} (${code}): ${policy.reason}`, closeCode: code });
+        return this.serverGone(now, { code: code === 4022 ? 'E_CALL_TERMINATED' : 'E_DISCONNECTED', message: `${policy.name} (${code}): ${policy.reason}`, closeCode: code });
       case 'give-up':
         return this.fail({ code: giveUpCode(code), message: `${policy.name} (${code}): ${policy.reason}`, closeCode: code });
     }
@@ -439,32 +449,20 @@ export class VoiceSession extends SessionLifecycle {
       case VoiceOpcode.Hello:
         return this.heartbeat.start(m.d.heartbeatInterval, now);
       case VoiceOpcode.Ready: {
-        if (this.code !== 'identifying') return this.warn('E_UNEXPECTED', `Ready received while ${this.code}; ignored`);
+        if (this.state !== 'identifying') return this.warn('E_UNEXPECTED', `Ready received while ${this.state}; ignored`);
         const udp = checkUdpEndpoint(m.d.ip, m.d.port);
         if (!udp.ok) return this.scheduleReconnect(now, false, `the voice server sent an unusable Ready: ${udp.reason}`);
-        this.media = new MediaPath(this.nextSocketId++, m.d, this.config.random, now, this.config.keepaliveIntervalMs);
-        this.out({ type: 'udp-connect', id: this.media.udpId, host: m.d.ip, port: m.d.port });
-        this.discovery.start(now);
-        this.setState('discovering');
+        this.openMediaPath(m.d, now);
         return this.tick(now);
       }
       case VoiceOpcode.SessionDescription:
         return this.onSessionDescription(m.d);
       case VoiceOpcode.Resumed:
-        if (this.code !== 'resuming') return;
-        this.connectDeadline = null;
-        this.speakingSent = false; // op 5 again before the next packet (docs/protocol.md §6: after a resume, op 5 before audio)
-        this.counters.resumes++;
-        this.setState('ready');
-        return this.emit({ type: 'resumed' });
+        if (this.state !== 'resuming') return;
+        return this.enterResumed();
       case VoiceOpcode.HeartbeatAck:
         if (!this.heartbeat.ack(m.d.t, now)) return;
-        // The connection is proven live only now: a server that accepts Resume but never ACKs must not reset
-        // the reconnect budget on every resume (that would loop forever).
-        if (this.code === 'ready') {
-          this.backoff.reset();
-          this.resumeStreak = 0;
-        }
+        this.proveLive();
         return this.emit({ type: 'stats', stats: this.stats() });
       case VoiceOpcode.Heartbeat:
         return this.sendHeartbeat(this.heartbeat.sendNow(now));
@@ -495,7 +493,7 @@ export class VoiceSession extends SessionLifecycle {
   /** op 4: the mode must be the one selected, the DAVE version one Identify offered, the key one the provider takes. */
   private onSessionDescription(d: { mode: string; secretKey: Uint8Array; daveProtocolVersion: number }): void {
     const media = this.media;
-    if (this.code !== 'selecting-protocol' || !media?.mode) return this.warn('E_UNEXPECTED', `Session Description received while ${this.code}; ignored`);
+    if (this.state !== 'selecting-protocol' || !media?.mode) return this.warn('E_UNEXPECTED', `Session Description received while ${this.state}; ignored`);
     if (d.mode !== media.mode) return this.fail({ code: 'E_NO_COMMON_MODE', message: `the server chose encryption mode ${clip(d.mode)}, not the selected ${media.mode}` });
     if (d.daveProtocolVersion > this.dave.maxProtocolVersion && this.dave.maxProtocolVersion > 0) {
       return this.fail({ code: 'E_DAVE_UNSUPPORTED', message: `the server chose DAVE protocol version ${d.daveProtocolVersion}, but Identify offered at most ${this.dave.maxProtocolVersion} (the E2EE provider's highest); the server broke the negotiation` });
@@ -505,8 +503,7 @@ export class VoiceSession extends SessionLifecycle {
     } catch (e) {
       return this.fail({ code: 'E_BAD_KEY', message: `the crypto provider rejected the session key: ${clip((e as Error)?.message, 160)}` });
     }
-    this.connectDeadline = null;
-    this.setState('ready');
+    this.enterReady();
     this.emit({ type: 'ready', ssrc: media.ready.ssrc, mode: d.mode, daveProtocolVersion: d.daveProtocolVersion });
     this.dave.onSessionDescription(d.daveProtocolVersion);
   }
