@@ -124,6 +124,25 @@ describe('the reconnect cycle is bounded', () => {
 });
 
 describe('transport failures are session inputs', () => {
+  it('a new voice server while the bot has no channel waits within the join timeout, not forever', () => {
+    // Each state carries its own deadline: signalling again after a server switch has the join timeout too (a
+    // connected session that switched servers while its voice state named no channel used to wait with no timer).
+    const s = session({ joinTimeoutMs: 5_000 });
+    s.join(0);
+    s.handleVoiceStateUpdate({ guild_id: GUILD, channel_id: CHANNEL, user_id: '1000', session_id: 'sid' }, 1);
+    s.handleVoiceServerUpdate({ guild_id: GUILD, token: 'tok', endpoint: 'voice.example.com:443' }, 1);
+    expect(drain(s).some((o) => o.type === 'ws-connect')).toBe(true);
+    expect(s.state).toBe('connecting');
+    s.handleVoiceStateUpdate({ guild_id: GUILD, channel_id: null, user_id: '1000', session_id: 'sid' }, 2);
+    s.handleVoiceServerUpdate({ guild_id: GUILD, token: 'tok2', endpoint: 'voice2.example.com:443' }, 3);
+    drain(s);
+    expect(s.state).toBe('signalling');
+    expect(s.pendingTimers()).toEqual([{ name: 'join', at: 5_003 }]);
+    s.handleTimeout(5_003);
+    expect(terminal(drain(s))?.code).toBe('E_JOIN_TIMEOUT');
+    expect(s.state).toBe('disconnected');
+  });
+
   it('a rejected certificate is terminal (E_TLS) with the cause, never retried', () => {
     const s = session();
     s.join(0);

@@ -38,7 +38,8 @@ export abstract class SessionLifecycle {
   // it may call into (heartbeat, backoff, discovery, dave, warnings) own their own state; `counters` is the
   // one bag both halves add to.
   protected readonly config: ResolvedConfig;
-  private code: SessionStateCode = 'idle';
+  /** The state and the data only that state has (its deadline, the reconnect it will make, why it waits). */
+  private phase: Phase = { code: 'idle' };
   private readonly queue: SessionOutput[] = [];
   private head = 0;
   private nextSocketId = 1;
@@ -57,15 +58,10 @@ export abstract class SessionLifecycle {
   protected readonly discovery: IpDiscovery;
   protected readonly dave: DaveController;
   private rx: Receiver;
-  private pendingReconnect: { resume: boolean } | null = null;
-  private lastFailure: TerminalError | null = null;
   /** Resume attempts since the connection was last proven live (a heartbeat ACK while ready). */
   private resumeStreak = 0;
   protected readonly warnings = new WarningLimiter(5, 10_000);
 
-  private joinDeadline: number | null = null;
-  private connectDeadline: number | null = null;
-  private waitDeadline: number | null = null;
   private now = 0;
 
   protected readonly counters = {
@@ -132,7 +128,7 @@ export abstract class SessionLifecycle {
   }
 
   get state(): SessionStateCode {
-    return this.code;
+    return this.phase.code;
   }
 
   /** The next output; when nothing is queued, `{ type: 'timer', at }` (always the last of a drain). */
@@ -145,7 +141,7 @@ export abstract class SessionLifecycle {
       }
       return o;
     }
-    return { type: 'timer', at: this.code === 'destroyed' ? null : this.nextDeadline() };
+    return { type: 'timer', at: this.phase.code === 'destroyed' ? null : this.nextDeadline() };
   }
 
   // ───────────────────────────── outputs ─────────────────────────────
@@ -163,17 +159,27 @@ export abstract class SessionLifecycle {
     if (text !== null) this.emit({ type: 'warning', code, message: text });
   }
 
-  /** Moves to `to`, which must be a move of SESSION_TRANSITIONS (one that is not is counted in stats().illegalTransitions). */
-  protected setState(to: SessionStateCode): void {
-    if (this.code === to) return;
-    const from = this.code;
+  /**
+   * Enters `next`, which must be a move of SESSION_TRANSITIONS (one that is not is counted in
+   * stats().illegalTransitions). The data of the state left goes with it.
+   */
+  private enter(next: Phase): void {
+    const from = this.phase.code;
+    const to = next.code;
+    this.phase = next;
+    if (from === to) return;
     if (!SESSION_TRANSITIONS[to].includes(from)) {
       // a bug of this file, not of the peer: counted and reported, never thrown (remote input drives most moves)
       this.counters.illegalTransitions++;
       this.warn('E_ILLEGAL_TRANSITION', `voicewire bug: the session moved ${from} → ${to}, which SESSION_TRANSITIONS does not allow; please report it`);
     }
-    this.code = to;
     this.emit({ type: 'state', from, to });
+  }
+
+  /** A step of the handshake (Identify sent, UDP opened, Select Protocol sent): the connect deadline still runs. */
+  protected advance(to: 'identifying' | 'discovering' | 'selecting-protocol'): void {
+    const p = this.phase;
+    this.enter({ code: to, connectBy: CONNECTING[p.code] ? (p as ConnectingPhase).connectBy : this.now + this.config.connectTimeoutMs });
   }
 
   protected sendJson(message: KnownGatewayMessage): void {
@@ -187,16 +193,13 @@ export abstract class SessionLifecycle {
     this.voiceState = null;
     this.server = null;
     this.out({ type: 'gateway-send', payload: this.voiceStateUpdate(this.channelId) });
-    this.joinDeadline = now + this.config.joinTimeoutMs;
-    this.setState('signalling');
+    this.enter({ code: 'signalling', joinBy: now + this.config.joinTimeoutMs });
   }
 
   /** Opens the voice WebSocket once both main-gateway updates are in. */
   private maybeConnect(now: number): void {
-    if (this.code !== 'signalling' && this.code !== 'waiting-for-server') return;
+    if (this.phase.code !== 'signalling' && this.phase.code !== 'waiting-for-server') return;
     if (!this.server || !this.voiceState || this.voiceState.channelId === null) return;
-    this.joinDeadline = null;
-    this.waitDeadline = null;
     this.openWs(now, false);
   }
 
@@ -208,16 +211,17 @@ export abstract class SessionLifecycle {
     this.wsLink = { id: this.nextSocketId++, resume };
     if (!resume) this.lastSeq = -1;
     this.out({ type: 'ws-connect', id: this.wsLink.id, url: `${this.config.wsScheme}://${this.server.endpoint}/?v=${VOICE_GATEWAY_VERSION}` });
-    this.connectDeadline = now + this.config.connectTimeoutMs;
-    this.setState(resume ? 'resuming' : 'connecting');
+    this.enter({ code: resume ? 'resuming' : 'connecting', connectBy: now + this.config.connectTimeoutMs });
   }
 
-  /** A server switch (new endpoint and token): tear down and Identify fresh, never resume (docs/protocol.md §2.4). */
-  private restartSignalling(): void {
+  /**
+   * A server switch (new endpoint and token): tear down and Identify fresh, never resume (docs/protocol.md §2.4).
+   * Signalling again waits for the bot's voice state, within the join timeout like any join.
+   */
+  private restartSignalling(now: number): void {
     this.teardown(1000);
-    this.pendingReconnect = null;
     this.backoff.cancel();
-    this.setState('signalling');
+    this.enter({ code: 'signalling', joinBy: now + this.config.joinTimeoutMs });
   }
 
   /**
@@ -238,25 +242,20 @@ export abstract class SessionLifecycle {
       this.wsLink = null;
       this.heartbeat.stop();
     }
-    this.lastFailure = { code: 'E_RECONNECT_EXHAUSTED', message: `gave up after ${this.config.maxReconnectAttempts} reconnect attempts; last: ${reason}`, ...(policy && policy.code >= 4000 ? { closeCode: policy.code } : {}) };
     const delay = this.backoff.next(now, resume);
-    if (delay === null) return this.fail(this.lastFailure);
-    this.pendingReconnect = { resume };
-    this.connectDeadline = null;
-    this.joinDeadline = null;
-    this.setState('backoff');
+    if (delay === null) return this.fail({ code: 'E_RECONNECT_EXHAUSTED', message: `gave up after ${this.config.maxReconnectAttempts} reconnect attempts; last: ${reason}`, ...(policy && policy.code >= 4000 ? { closeCode: policy.code } : {}) });
+    this.enter({ code: 'backoff', resume });
     this.emit({ type: 'reconnecting', attempt: this.backoff.attempts, delayMs: delay, reason, resume });
     if (delay === 0) this.fireReconnect(now);
   }
 
   /** True while a resume is pending: UDP, SSRC, key and mode stay valid meanwhile (§6). */
   protected get resumePending(): boolean {
-    return this.code === 'resuming' || (this.code === 'backoff' && this.pendingReconnect?.resume === true);
+    return this.phase.code === 'resuming' || (this.phase.code === 'backoff' && this.phase.resume);
   }
 
   private fireReconnect(now: number): void {
-    const p = this.pendingReconnect;
-    this.pendingReconnect = null;
+    const p = this.phase.code === 'backoff' ? this.phase : null;
     this.backoff.fire();
     if (!p) return;
     if (p.resume && this.server && this.voiceState && this.mediaPath?.cipher) this.openWs(now, true);
@@ -268,27 +267,27 @@ export abstract class SessionLifecycle {
 
   /** While waiting for Discord to allocate a voice server again (after 4014, 4022 or a null endpoint): why. */
   get waitingReason(): TerminalError | null {
-    return this.code === 'waiting-for-server' ? this.lastFailure : null;
+    return this.phase.code === 'waiting-for-server' ? this.phase.why : null;
   }
 
   /** The voice server is gone (4014, 4022, a null endpoint): close everything and wait for Discord to allocate another. */
   protected serverGone(now: number, error: TerminalError): void {
     this.teardown(1000);
     this.server = null;
-    this.lastFailure = error;
-    this.pendingReconnect = null;
     this.backoff.cancel();
-    this.connectDeadline = null;
-    this.joinDeadline = null;
-    this.waitDeadline = now + this.config.waitForServerMs;
-    this.setState('waiting-for-server');
+    this.enter({ code: 'waiting-for-server', waitBy: now + this.config.waitForServerMs, why: error });
   }
 
   protected fail(error: TerminalError): void {
-    this.teardown(1000);
-    this.clearTimers();
-    this.setState('disconnected');
+    this.end('disconnected');
     this.emit({ type: 'disconnected', error });
+  }
+
+  /** Closes everything and ends in `to`: disconnected (the session can join again) or destroyed (for good). */
+  protected end(to: 'disconnected' | 'destroyed'): void {
+    this.teardown(1000);
+    this.backoff.cancel();
+    this.enter({ code: to });
   }
 
   /** Closes the sockets and drops everything the attempt owned (a resume does not come through here). */
@@ -299,19 +298,10 @@ export abstract class SessionLifecycle {
     this.mediaPath = null;
     this.heartbeat.stop();
     this.discovery.stop();
-    this.connectDeadline = null;
     this.dave.reset();
     this.counters.unknownSsrcDrops += this.rx.unknownSsrcDrops;
     this.counters.replayDrops += this.rx.replayDrops;
     this.rx = this.newReceiver();
-  }
-
-  protected clearTimers(): void {
-    this.joinDeadline = null;
-    this.connectDeadline = null;
-    this.waitDeadline = null;
-    this.pendingReconnect = null;
-    this.backoff.cancel();
   }
 
   private newReceiver(): Receiver {
@@ -334,7 +324,7 @@ export abstract class SessionLifecycle {
   protected acceptServer(token: string, endpoint: string, now: number): void {
     const connected = this.wsLink !== null || this.mediaPath !== null;
     this.server = { token: new Secret(token), endpoint };
-    if (connected || this.code === 'backoff' || this.code === 'waiting-for-server') this.restartSignalling();
+    if (connected || this.phase.code === 'backoff' || this.phase.code === 'waiting-for-server') this.restartSignalling(now);
     this.maybeConnect(now);
   }
 
@@ -361,21 +351,19 @@ export abstract class SessionLifecycle {
     this.mediaPath = media;
     this.out({ type: 'udp-connect', id: media.udpId, host: ready.ip, port: ready.port });
     this.discovery.start(now);
-    this.setState('discovering');
+    this.advance('discovering');
   }
 
   /** Session Description was accepted: the call carries audio. */
   protected enterReady(): void {
-    this.connectDeadline = null;
-    this.setState('ready');
+    this.enter({ code: 'ready' });
   }
 
   /** Resumed: the same UDP path carries audio again; op 5 goes out again before the next packet (§6). */
   protected enterResumed(): void {
-    this.connectDeadline = null;
     if (this.mediaPath !== null) this.mediaPath.speaking = false;
     this.counters.resumes++;
-    this.setState('ready');
+    this.enter({ code: 'ready' });
     this.emit({ type: 'resumed' });
   }
 
@@ -384,7 +372,7 @@ export abstract class SessionLifecycle {
    * sooner: a server that accepts Resume but never ACKs must not reset the budget on every resume (a loop).
    */
   protected proveLive(): void {
-    if (this.code !== 'ready') return;
+    if (this.phase.code !== 'ready') return;
     this.backoff.reset();
     this.resumeStreak = 0;
   }
@@ -416,9 +404,8 @@ export abstract class SessionLifecycle {
   private readonly timers: readonly SessionTimer[] = [
     {
       name: 'join',
-      at: () => this.joinDeadline,
+      at: () => (this.phase.code === 'signalling' ? this.phase.joinBy : null),
       fire: (now) => {
-        this.joinDeadline = null;
         if (this.backoff.attempts > 0) this.scheduleReconnect(now, false, 'no VOICE_STATE_UPDATE/VOICE_SERVER_UPDATE after rejoining');
         else this.fail({ code: 'E_JOIN_TIMEOUT', message: `Discord sent no VOICE_STATE_UPDATE/VOICE_SERVER_UPDATE within ${this.config.joinTimeoutMs} ms: the channel may be full (MOVE_MEMBERS bypasses the limit), the bot may lack CONNECT permission, or the gateway adapter is not forwarding voice events` });
         return true;
@@ -426,10 +413,10 @@ export abstract class SessionLifecycle {
     },
     {
       name: 'wait-for-server',
-      at: () => this.waitDeadline,
+      at: () => (this.phase.code === 'waiting-for-server' ? this.phase.waitBy : null),
       fire: () => {
-        this.waitDeadline = null;
-        this.fail(this.lastFailure ?? { code: 'E_DISCONNECTED', message: 'disconnected from voice' });
+        const p = this.phase as WaitingPhase;
+        this.fail(p.why);
         return true;
       },
     },
@@ -443,10 +430,9 @@ export abstract class SessionLifecycle {
     },
     {
       name: 'connect',
-      at: () => this.connectDeadline,
+      at: () => (CONNECTING[this.phase.code] ? (this.phase as ConnectingPhase).connectBy : null),
       fire: (now) => {
-        this.connectDeadline = null;
-        const resuming = this.code === 'resuming';
+        const resuming = this.phase.code === 'resuming';
         this.scheduleReconnect(now, false, resuming ? 'the server did not answer Resume in time' : `the voice server did not complete the handshake within ${this.config.connectTimeoutMs} ms`);
         return true;
       },
@@ -477,7 +463,7 @@ export abstract class SessionLifecycle {
     {
       name: 'udp-silence',
       // only while ready and once the server is known to answer on UDP
-      at: () => (this.code === 'ready' && this.media !== null ? this.media.silenceDeadline(this.config.udpSilenceTimeoutMs) : null),
+      at: () => (this.phase.code === 'ready' && this.media !== null ? this.media.silenceDeadline(this.config.udpSilenceTimeoutMs) : null),
       fire: (now) => {
         const silentMs = (this.media as MediaPath).takeSilence(now);
         this.warn('E_UDP_SILENT', `nothing arrived on the UDP path for ${silentMs} ms although the voice server answers on it; reconnecting`);
@@ -497,7 +483,7 @@ export abstract class SessionLifecycle {
     {
       name: 'silence-tail',
       // the five silence frames after speech, one per 20 ms, then op 5 "not speaking"
-      at: () => (this.code === 'ready' && this.media?.cipher ? this.media.sender.deadline() : null),
+      at: () => (this.phase.code === 'ready' && this.media?.cipher ? this.media.sender.deadline() : null),
       fire: (now) => {
         const media = this.media as MediaPath;
         const silence = media.sender.dueSilence(now);
@@ -553,6 +539,24 @@ export abstract class SessionLifecycle {
     return out;
   }
 }
+
+/** The states in which the handshake's connect deadline runs (from opening the WebSocket to Ready or Resumed). */
+type ConnectingCode = 'connecting' | 'identifying' | 'discovering' | 'selecting-protocol' | 'resuming';
+type ConnectingPhase = { readonly code: ConnectingCode; readonly connectBy: number };
+// a table, not `'connectBy' in phase`: the timer table is read on every input, sent frames included
+const CONNECTING: Readonly<Record<SessionStateCode, boolean>> = { idle: false, signalling: false, connecting: true, identifying: true, discovering: true, 'selecting-protocol': true, resuming: true, ready: false, backoff: false, 'waiting-for-server': false, disconnected: false, destroyed: false };
+type WaitingPhase = { readonly code: 'waiting-for-server'; readonly waitBy: number; readonly why: TerminalError };
+
+/**
+ * A state with the data only it has: a deadline exists only in the state that waits for it, the kind of reconnect
+ * only while backing off, the reason only while waiting for a server. Leaving a state drops its data.
+ */
+type Phase =
+  | { readonly code: 'idle' | 'ready' | 'disconnected' | 'destroyed' }
+  | { readonly code: 'signalling'; readonly joinBy: number }
+  | ConnectingPhase
+  | { readonly code: 'backoff'; readonly resume: boolean }
+  | WaitingPhase;
 
 /** One row of the session's timer table. */
 interface SessionTimer {

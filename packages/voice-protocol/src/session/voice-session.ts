@@ -225,9 +225,7 @@ export class VoiceSession extends SessionLifecycle {
     this.tick(now);
     if (this.state === 'idle' || this.state === 'disconnected') return;
     this.out({ type: 'gateway-send', payload: this.voiceStateUpdate(null) });
-    this.teardown(1000);
-    this.clearTimers();
-    this.setState('disconnected');
+    this.end('disconnected');
     this.emit({ type: 'disconnected', error: null });
   }
 
@@ -235,10 +233,8 @@ export class VoiceSession extends SessionLifecycle {
   destroy(now: number): void {
     if (this.state === 'destroyed') return;
     if (this.state !== 'idle' && this.state !== 'disconnected') this.leave(now);
-    this.teardown(1000);
-    this.clearTimers();
     this.forgetCall();
-    this.setState('destroyed');
+    this.end('destroyed');
   }
 
   // ───────────────────────────── inputs ─────────────────────────────
@@ -346,7 +342,7 @@ export class VoiceSession extends SessionLifecycle {
     if (ws.resume) this.sendJson({ op: VoiceOpcode.Resume, d: { ...identity, seqAck } });
     else {
       this.sendJson({ op: VoiceOpcode.Identify, d: { ...identity, userId: this.userId, maxDaveProtocolVersion: this.dave.maxProtocolVersion } });
-      this.setState('identifying');
+      this.advance('identifying');
     }
   }
 
@@ -528,7 +524,7 @@ export class VoiceSession extends SessionLifecycle {
     if (!mode.ok) return this.fail({ code: 'E_NO_COMMON_MODE', message: mode.reason });
     media.mode = mode.value;
     this.sendJson({ op: VoiceOpcode.SelectProtocol, d: { protocol: 'udp', address: r.value.address, port: r.value.port, mode: mode.value } });
-    this.setState('selecting-protocol');
+    this.advance('selecting-protocol');
   }
 
   private onRtp(bytes: Uint8Array, now: number): void {
