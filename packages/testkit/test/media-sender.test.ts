@@ -30,3 +30,65 @@ describe('MediaSender: packets from slabs', () => {
     }
   }
 });
+
+describe('MediaSender: counters and the silence tail', () => {
+  const key = new Uint8Array(32).fill(9);
+  const frame = new Uint8Array([0xfc, 1, 2, 3]);
+
+  it('each packet advances sequence by 1, timestamp by 960 and the nonce by 1, from random starts, wrapping at 2^16 and 2^32', () => {
+    const seal = new TransportCipher(nodeProvider, 'aead_aes256_gcm_rtpsize', key);
+    const open = new TransportCipher(nodeProvider, 'aead_aes256_gcm_rtpsize', key);
+    const draws = [0.99999, 0.99999];
+    const sender = new MediaSender(() => draws.shift() as number, 7);
+    const first = { sequence: sender.sequence, timestamp: sender.timestamp };
+    expect(first.sequence).toBe(Math.floor(0.99999 * 0x10000));
+    expect(first.timestamp).toBe(Math.floor(0.99999 * 0x100000000));
+    const headers = Array.from({ length: 2000 }, () => {
+      const r = open.openRtp(sender.packet(seal, frame));
+      if (!r.ok) throw new Error(r.reason);
+      return { ...r.value.header, nonce: r.value.nonce };
+    });
+    headers.forEach((h, i) => {
+      expect(h.sequence).toBe((first.sequence + i) & 0xffff);
+      expect(h.timestamp).toBe((first.timestamp + i * 960) % 2 ** 32);
+      expect(h.nonce).toBe(i + 1);
+    });
+    expect(headers.some((h) => h.sequence === 0)).toBe(true); // the sequence wrapped within the run
+    expect(headers.some((h, i) => i > 0 && h.timestamp < (headers[i - 1]?.timestamp as number))).toBe(true); // so did the timestamp
+    expect(sender.packetsSent).toBe(2000);
+  });
+
+  it('a packet that exactly fills what is left of a slab stays in that slab; the next one starts a new slab', () => {
+    const seal = new TransportCipher(nodeProvider, 'aead_aes256_gcm_rtpsize', key);
+    const sender = new MediaSender(() => 0, 1);
+    // 12-byte header + 32 bytes of Opus + 16-byte tag + 4-byte nonce = 64 bytes: 256 packets fill a 16 KiB slab
+    const opus = new Uint8Array(32).fill(0xfc);
+    const packets = Array.from({ length: 257 }, () => sender.packet(seal, opus));
+    expect(packets[0]?.length).toBe(64);
+    expect(new Set(packets.slice(0, 256).map((p) => p.buffer)).size).toBe(1);
+    expect(packets[255]?.byteOffset).toBe(16_320);
+    expect(packets[256]?.buffer).not.toBe(packets[0]?.buffer);
+  });
+
+  it('the silence tail: five silence frames 20 ms apart, the last one flagged; cancel ends it', () => {
+    const sender = new MediaSender(() => 0, 1);
+    expect(sender.silenceTailActive).toBe(false);
+    expect(sender.dueSilence(0)).toBeNull();
+    sender.startSilenceTail(100);
+    expect(sender.silenceTailActive).toBe(true);
+    expect(sender.deadline()).toBe(100);
+    expect(sender.dueSilence(99)).toBeNull();
+    const at: [number, boolean][] = [];
+    for (let t = 100; t <= 200; t++) {
+      const s = sender.dueSilence(t);
+      if (s) at.push([t, s.last]);
+    }
+    expect(at).toEqual([[100, false], [120, false], [140, false], [160, false], [180, true]]);
+    expect(sender.silenceTailActive).toBe(false);
+    sender.startSilenceTail(300);
+    sender.cancelSilenceTail();
+    expect(sender.silenceTailActive).toBe(false);
+    expect(sender.deadline()).toBeNull();
+    expect(sender.dueSilence(400)).toBeNull();
+  });
+});

@@ -1,13 +1,25 @@
 #!/usr/bin/env node
 /** `pnpm voice-server`: serves the local Discord voice emulator on 127.0.0.1 and prints how to use it. */
-import { rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { DiscordWorldOptions } from './discord/world.js';
+import { DEFAULT_BOT_TOKEN } from './discord/world.js';
 import { startVoiceServer } from './server.js';
 
 const argv = process.argv.slice(2);
 if (argv.includes('--help')) {
-  console.log('usage: voicewire-server [--port N] [--no-tls] [--heartbeat-ms N]\n  --port N          voice endpoint and UDP on port N, the second endpoint on N+1 (default: free ports)\n  --no-tls          plain ws instead of wss\n  --heartbeat-ms N  the voice gateway heartbeat interval (default 13750)');
+  console.log(
+    [
+      'usage: voicewire-server [--port N] [--no-tls] [--heartbeat-ms N] [--discord [fixtures.json]] [--discord-port N]',
+      '  --port N              voice endpoint and UDP on port N, the second endpoint on N+1 (default: free ports)',
+      '  --no-tls              plain ws instead of wss',
+      '  --heartbeat-ms N      the voice gateway heartbeat interval (default 13750)',
+      "  --discord [file]      also serve Discord's REST API and gateway v10 for discord.js; guilds, channels, users and",
+      '                        bots from the JSON file ({ "bots": [...], "users": [...], "guilds": [...] }), else defaults',
+      '  --discord-port N      port of that REST API and gateway (default: a free port)',
+    ].join('\n'),
+  );
   process.exit(0);
 }
 const value = (flag: string): number | undefined => {
@@ -21,9 +33,32 @@ const value = (flag: string): number | undefined => {
   return n;
 };
 const plain = argv.includes('--no-tls');
+let discord: DiscordWorldOptions | undefined;
+const di = argv.indexOf('--discord');
+if (di >= 0) {
+  const file = argv[di + 1];
+  if (file === undefined || file.startsWith('--')) discord = {};
+  else {
+    try {
+      discord = JSON.parse(readFileSync(file, 'utf8')) as DiscordWorldOptions;
+    } catch (e) {
+      console.error(`--discord ${file}: ${(e as Error).message}`);
+      process.exit(2);
+    }
+  }
+}
+const discordPort = value('--discord-port');
 const port = value('--port');
 const heartbeatIntervalMs = value('--heartbeat-ms');
-const server = await startVoiceServer({ tls: !plain, ...(port !== undefined ? { port } : {}), ...(heartbeatIntervalMs !== undefined ? { heartbeatIntervalMs } : {}) });
+const server = await startVoiceServer({
+  tls: !plain,
+  ...(port !== undefined ? { port } : {}),
+  ...(heartbeatIntervalMs !== undefined ? { heartbeatIntervalMs } : {}),
+  ...(discord ? { discord, ...(discordPort !== undefined ? { discordPort } : {}) } : {}),
+}).catch((e: Error) => {
+  console.error(`voicewire-server: ${e.message}`);
+  process.exit(2);
+});
 let caFile: string | null = null;
 const lines = [
   'voicewire local voice server',
@@ -32,6 +67,15 @@ const lines = [
   `  UDP                127.0.0.1:${server.udpPort}`,
   `  main gateway       ${server.gatewayUrl}   (Hello, Identify → READY, heartbeats, op 4 → voice dispatches; any token)`,
 ];
+if (server.discord) {
+  const d = server.discord;
+  lines.push(
+    `  Discord REST API   ${d.api}   (new Client({ intents, rest: { api: '${d.api}' } }))`,
+    `  Discord gateway    ${d.gatewayUrl}   (v10; GET /gateway/bot gives it to the client)`,
+    `  bots               ${d.world.bots.map((b) => b.id).join(', ')}${discord && !discord.bots ? `  (token: ${DEFAULT_BOT_TOKEN})` : '  (tokens from your fixtures)'}`,
+    `  guilds             ${d.world.guilds.map((g) => `${g.id} (${g.channels.map((c) => `${c.id}:${c.type === 2 ? 'voice' : c.type === 13 ? 'stage' : c.type === 0 ? 'text' : 'category'}`).join(' ')})`).join(', ')}`,
+  );
+}
 if (server.certificate) {
   caFile = join(tmpdir(), `voicewire-ca-${process.pid}.pem`);
   writeFileSync(caFile, server.certificate.cert);

@@ -15,6 +15,9 @@ import type { CryptoProvider } from '@voicewire/voice-protocol';
 import { VoiceServerCore } from './core/server-core.js';
 import type { ServerOutput } from './core/types.js';
 import { handleGatewayMessage, sendDispatch, type GatewayClient } from './main-gateway.js';
+import { DiscordGateway } from './discord/gateway.js';
+import { DiscordRest } from './discord/rest.js';
+import { DiscordWorld, type DiscordWorldOptions } from './discord/world.js';
 import { generateLocalCertificate, type LocalCertificate } from './tls.js';
 
 export interface VoiceServerOptions {
@@ -34,6 +37,25 @@ export interface VoiceServerOptions {
   readonly certificate?: LocalCertificate;
   /** Port of the voice endpoint and of UDP (the second endpoint takes the next port). Default: any free port. */
   readonly port?: number;
+  /**
+   * Serve Discord's REST API and main gateway (v10) for discord.js and other bot libraries, with these fixtures
+   * (`true` or `{}`: one bot, `DEFAULT_BOT_TOKEN`, in one guild). Over plain http/ws on this machine; see
+   * `server.discord` for the URLs to give the client.
+   */
+  readonly discord?: DiscordWorldOptions | true;
+  /** Port of the Discord REST API and gateway (default: any free port). */
+  readonly discordPort?: number;
+}
+
+/** The emulated Discord API, when started with `discord`: where to point a bot library, and what it did. */
+export interface EmulatedDiscord {
+  /** `http://host:port/api`: discord.js's `rest.api` option (`new Client({ rest: { api } })`). */
+  readonly api: string;
+  /** `ws://host:port`, what `GET /gateway/bot` returns (a client finds it by itself). */
+  readonly gatewayUrl: string;
+  readonly world: DiscordWorld;
+  readonly gateway: DiscordGateway;
+  readonly rest: DiscordRest;
 }
 
 /** The adapter shape of discord.js's DiscordGatewayAdapterCreator, declared here to avoid a dependency. */
@@ -55,11 +77,16 @@ export class VoiceServer {
   // Voice and main gateway messages are small: a client that sends more than 1 MiB is closed (1009), not parsed.
   private readonly voiceWss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 1 << 20 });
   private readonly gatewayWss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 1 << 20 });
+  // Discord closes client messages over 4096 bytes (4002); ws stops anything far larger before it is buffered.
+  private readonly discordWss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 16 * 1024 });
   private readonly conns = new Map<number, WebSocket>();
   private readonly dropped = new Set<number>();
   /** userId → that user's adapters, each for one guild (learnt from its first op 4 when not given). */
   private readonly adapters = new Map<string, Set<{ guildId: string | null; methods: { onVoiceServerUpdate(d: never): void; onVoiceStateUpdate(d: never): void; destroy(): void } }>>();
   private readonly gatewayClients = new Set<GatewayClient>();
+  /** The emulated Discord API (REST and gateway v10), when the server was started with `discord`. */
+  readonly discord: EmulatedDiscord | null = null;
+  private discordHttp: Server | null = null;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private timerAt: number | null = null;
   private closed = false;
@@ -71,6 +98,7 @@ export class VoiceServer {
     certificate: LocalCertificate | null,
     private readonly options: VoiceServerOptions,
     private readonly host: string,
+    discordHttp: Server | null,
   ) {
     this.endpoints = endpoints;
     this.certificate = certificate;
@@ -87,6 +115,10 @@ export class VoiceServer {
       ...(options.heartbeatIntervalMs !== undefined ? { heartbeatIntervalMs: options.heartbeatIntervalMs } : {}),
     });
     for (const ep of endpoints) ep.server.on('upgrade', (req, socket, head) => this.onUpgrade(req, socket, head));
+    if (discordHttp) {
+      this.discordHttp = discordHttp;
+      this.discord = this.serveDiscord(discordHttp, options.discord === true ? {} : (options.discord ?? {}));
+    }
     this.voiceWss.on('connection', (ws) => this.onVoiceSocket(ws));
     this.gatewayWss.on('connection', (ws) => this.onGatewaySocket(ws));
     const onRtp = options.onRtp;
@@ -131,7 +163,18 @@ export class VoiceServer {
     } catch {
       // keep the default
     }
-    return new VoiceServer(udp, endpoints, certificate, options, host);
+    let discordHttp: Server | null = null;
+    if (options.discord) {
+      const world = options.discord === true ? {} : options.discord;
+      new DiscordWorld(world); // fixtures are checked before anything listens
+      discordHttp = createHttpServer();
+      const port = options.discordPort ?? 0;
+      await new Promise<void>((resolve, reject) => {
+        (discordHttp as Server).once('error', reject);
+        (discordHttp as Server).listen(port, host, () => resolve());
+      });
+    }
+    return new VoiceServer(udp, endpoints, certificate, options, host, discordHttp);
   }
 
   /** `host:port` of the voice gateway, as VOICE_SERVER_UPDATE carries it. */
@@ -254,6 +297,15 @@ export class VoiceServer {
     for (const ws of this.gatewayWss.clients) ws.terminate();
     this.voiceWss.close();
     this.gatewayWss.close();
+    this.discord?.gateway.shutdown();
+    this.discordWss.close();
+    if (this.discordHttp) {
+      const http = this.discordHttp;
+      await new Promise<void>((resolve) => {
+        http.close(() => resolve());
+        http.closeAllConnections?.();
+      });
+    }
     await Promise.all(
       this.endpoints.map(
         (ep) =>
@@ -295,6 +347,45 @@ export class VoiceServer {
       if (!Number.isInteger(v) || v < 4) ws.close(4020, 'voice gateway version required (?v=8)');
       else this.voiceWss.emit('connection', ws, req);
     });
+  }
+
+  private serveDiscord(http: Server, options: DiscordWorldOptions): EmulatedDiscord {
+    const world = new DiscordWorld(options);
+    const port = (http.address() as { port: number }).port;
+    const hostPort = this.host.includes(':') ? `[${this.host}]:${port}` : `${this.host}:${port}`;
+    const gatewayUrl = `ws://${hostPort}`;
+    const voiceStatesIn = (guildId: string) => this.core.voiceStatesIn(guildId).map((v) => ({ ...v, guildId }));
+    const gateway = new DiscordGateway(world, {
+      url: gatewayUrl,
+      voiceStatesIn,
+      voiceStateUpdate: (userId, d) => this.input((now) => this.core.handleGatewayVoiceStateUpdate(userId, d, now)),
+    });
+    const rest = new DiscordRest(world, { gatewayUrl, voiceStatesIn });
+    http.on('request', (req, res) => {
+      // /api/v10/…, /api/v9/… or /api/… (an unversioned path is the default version, as on Discord)
+      const path = (req.url ?? '/').split('?')[0] as string;
+      const m = /^\/api(?:\/v(\d+))?(\/.*)$/.exec(path);
+      if (!m || this.closed) {
+        res.writeHead(404, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ message: '404: Not Found', code: 0 }));
+        return;
+      }
+      rest.handle(req, res, m[2] as string);
+    });
+    http.on('upgrade', (req, socket, head) => {
+      let url: URL;
+      try {
+        url = new URL(req.url ?? '/', 'http://x');
+      } catch {
+        socket.destroy();
+        return;
+      }
+      socket.on('error', () => {});
+      if (this.closed) return socket.destroy();
+      this.discordWss.handleUpgrade(req, socket, head, (ws) => gateway.accept(ws, url.searchParams.get('v'), url.searchParams.get('encoding')));
+    });
+    http.on('clientError', (_e, socket) => socket.destroy());
+    return { api: `http://${hostPort}/api`, gatewayUrl, world, gateway, rest };
   }
 
   private onVoiceSocket(ws: WebSocket): void {
@@ -346,6 +437,7 @@ export class VoiceServer {
           setImmediate(() => (o.t === 'VOICE_STATE_UPDATE' ? m.onVoiceStateUpdate(d) : m.onVoiceServerUpdate(d)));
         }
         for (const c of this.gatewayClients) if (c.userId === o.userId) sendDispatch(c, o.t, o.d);
+        this.discord?.gateway.voiceDispatch(o.userId, o.t, o.d);
         break;
       }
       case 'ws-send': {

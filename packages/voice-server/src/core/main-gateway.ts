@@ -71,6 +71,11 @@ export class MainGateway {
     return undefined;
   }
 
+  /** Every member's voice state in the guild (what GUILD_CREATE's `voice_states` carries). */
+  voiceStates(guildId: string): MemberVoiceState[] {
+    return [...this.states.values()].filter((s) => s.guildId === guildId);
+  }
+
   /**
    * Voice server migration (docs/protocol.md §2.3–§2.4): every member of the guild gets a VOICE_SERVER_UPDATE with
    * a new token and `endpoint` (null = reallocating), and its voice session ends with 4022.

@@ -113,6 +113,11 @@ export class VoiceServerCore {
     return v && { guildId: v.guildId, channelId: v.channelId, selfMute: v.selfMute, selfDeaf: v.selfDeaf };
   }
 
+  /** Every member's voice state in the guild, as GUILD_CREATE's `voice_states` carries them (no tokens). */
+  voiceStatesIn(guildId: string): { userId: string; channelId: string; sessionId: string; selfMute: boolean; selfDeaf: boolean }[] {
+    return this.gateway.voiceStates(guildId).map((v) => ({ userId: v.userId, channelId: v.channelId, sessionId: v.sessionId, selfMute: v.selfMute, selfDeaf: v.selfDeaf }));
+  }
+
   // ───────────────────────────── main gateway part ─────────────────────────────
 
   /** A client's op 4 Voice State Update on the main gateway (docs/protocol.md §2.1). */
