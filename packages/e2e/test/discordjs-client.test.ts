@@ -2,16 +2,32 @@
 // `rest.api` pointed at the emulator, joins voice through `guild.voiceAdapterCreator` with voicewire, and plays to
 // a listener in the same DAVE group; shards see only their guilds and take their voice with them; a dropped
 // gateway resumes under a call that keeps playing.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join as joinPath } from 'node:path';
 import { Client, Events, GatewayIntentBits, type Guild, type VoiceBasedChannel } from 'discord.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { joinVoiceChannel, type VoiceConnection } from 'voicewire';
 import { startEmulator, type Emulator } from 'voicewire/emulator';
 import { shardOf } from '@voicewire/voice-server';
+import { OpusCodec } from '@voicewire/audio';
+import { power } from '@voicewire/testkit';
 import { collect, frame, until } from './e2e-helpers.js';
 
 const TOKEN = 'e2e-bot-token-0001';
 const BOT = '1400000000000000001';
 const LISTENER = '1400000000000000002';
+const SPEAKER = '1400000000000000003';
+const FFMPEG = (createRequire(import.meta.url)('@ffmpeg-installer/ffmpeg') as { path: string }).path;
+/** One second of a 660 Hz tone as Ogg Opus, made with the real ffmpeg. */
+function toneOgg(): string {
+  const out = joinPath(mkdtempSync(joinPath(tmpdir(), 'voicewire-djs-')), 'tone.ogg');
+  const r = spawnSync(FFMPEG, ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'sine=frequency=660:duration=1:sample_rate=48000', '-ac', '2', '-c:a', 'libopus', '-frame_duration', '20', out]);
+  if (r.status !== 0) throw new Error(`ffmpeg: ${r.stderr}`);
+  return out;
+}
 // consecutive multiples of 2^22 apart: the guilds alternate between shard 0 and shard 1 of 2
 const GUILDS = [0n, 1n, 2n, 3n].map((k) => String(1100000000000000100n + k * 4194304n));
 const voiceChannelOf = (guildId: string): string => String(BigInt(guildId) + 1n);
@@ -27,7 +43,7 @@ afterEach(async () => {
 });
 
 async function start(): Promise<Emulator> {
-  server = await startEmulator({ heartbeatIntervalMs: 1_000, discord: { bots: [{ token: TOKEN, id: BOT, username: 'music' }], users: [{ id: LISTENER, username: 'listener' }], guilds: GUILDS.map((id) => ({ id, members: [LISTENER] })) } });
+  server = await startEmulator({ heartbeatIntervalMs: 1_000, discord: { bots: [{ token: TOKEN, id: BOT, username: 'music' }], users: [{ id: LISTENER, username: 'listener' }, { id: SPEAKER, username: 'speaker' }], guilds: GUILDS.map((id) => ({ id, members: [LISTENER, SPEAKER] })) } });
   return server;
 }
 
@@ -67,7 +83,7 @@ async function play(conn: VoiceConnection, from: number, count: number): Promise
   await writer.close();
 }
 
-describe('discord.js against the emulator', () => {
+describe('discord.js against the emulator', { timeout: 30_000 }, () => {
   it('a discord.js bot logs in unchanged, sees the guild, joins voice and plays to a listener, end-to-end encrypted', async () => {
     const s = await start();
     const client = await login(s);
@@ -93,6 +109,42 @@ describe('discord.js against the emulator', () => {
     await until(() => heard.length >= 48, 5_000, 'the listener to hear the bot');
     expect(heard.slice(0, 10)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     expect(s.discord?.gateway.stats.closedForInput).toBe(0);
+  });
+
+  it('scripted users: one speaks a file the bot hears, one listens and records what the bot plays', async () => {
+    const s = await start();
+    const client = await login(s);
+    const guild = client.guilds.cache.get(GUILDS[0] as string) as Guild;
+    const channelId = voiceChannelOf(guild.id);
+    const joined: string[] = [];
+    client.on(Events.VoiceStateUpdate, (_o, n) => n.channelId === channelId && joined.push(n.id));
+    const bot = botJoins(guild);
+    await bot.ready({ timeoutMs: 10_000 }); // alone in the channel: the DAVE group forms when the listener joins
+    const codec = new OpusCodec();
+    const tones: number[] = [];
+    bot.on('audio', (f) => {
+      if (f.userId !== SPEAKER || f.opus.length <= 3) return;
+      const pcm = codec.decode(f.opus);
+      tones.push([440, 660, 880].reduce((best, hz) => (power(pcm, hz) > power(pcm, best) ? hz : best)));
+    });
+    const listener = await s.addUser({ userId: LISTENER, guildId: guild.id, channelId });
+    expect(bot.privacyCode).toBe(listener.connection.privacyCode);
+    const speaker = await s.addUser({ userId: SPEAKER, guildId: guild.id, channelId, speak: toneOgg() });
+    expect(joined).toEqual(expect.arrayContaining([LISTENER, SPEAKER]));
+    const spoken = (await speaker.speech)?.frames ?? 0;
+    expect(spoken).toBeGreaterThanOrEqual(50); // one second, plus the encoder's lookahead frame
+    expect(spoken).toBeLessThanOrEqual(52);
+    await until(() => tones.length >= 45, 5_000, 'the bot to hear the scripted speaker');
+    expect(tones.filter((t) => t === 660).length).toBeGreaterThanOrEqual(40);
+    // the listener heard the speaker too, and now the bot
+    await play(bot, 0, 50);
+    await until(() => listener.heard(BOT).frames >= 48, 5_000, 'the scripted listener to hear the bot');
+    const rec = listener.heard(BOT).recording();
+    expect(new TextDecoder().decode(rec.ogg.subarray(0, 4))).toBe('OggS');
+    expect(rec.frames).toBeGreaterThanOrEqual(48);
+    expect(listener.heardFrom.sort()).toEqual([BOT, SPEAKER].sort());
+    speaker.leave();
+    await until(() => !(guild.channels.cache.get(channelId) as VoiceBasedChannel).members.has(SPEAKER), 5_000, 'the bot to see the speaker leave');
   });
 
   it('two shards: each sees and joins only its guilds, every guild is heard; a shard destroyed and logged in again gets its guilds back', async () => {

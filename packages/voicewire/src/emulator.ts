@@ -9,6 +9,7 @@
  */
 import type { VoiceServer, VoiceServerOptions } from '@voicewire/voice-server';
 import { trustCertificate, untrustCertificate } from '@voicewire/voice';
+import { ScriptedUser, type ScriptedUserOptions } from './scripted-user.js';
 
 export type { VoiceServer, VoiceServerOptions };
 
@@ -16,7 +17,15 @@ export type { VoiceServer, VoiceServerOptions };
 export interface Emulator extends VoiceServer {
   /** The emulator's certificate (PEM), trusted by voicewire's connections while it runs; null with `tls: false`. */
   readonly ca: string | null;
+  /**
+   * A scripted member joins a voice channel (DAVE on) and speaks a source or listens; bots in the guild see its
+   * voice state. Resolves once it is in the call (and in its DAVE group when others are there). Left when the
+   * emulator closes.
+   */
+  addUser(options: ScriptedUserOptions): Promise<ScriptedUser>;
 }
+
+export { ScriptedUser, type Heard, type ScriptedUserOptions } from './scripted-user.js';
 
 export async function startEmulator(options: VoiceServerOptions = {}): Promise<Emulator> {
   let mod: typeof import('@voicewire/voice-server');
@@ -29,9 +38,27 @@ export async function startEmulator(options: VoiceServerOptions = {}): Promise<E
   const ca = server.certificate?.cert ?? null;
   if (ca) trustCertificate(ca);
   const close = server.close.bind(server);
+  const users = new Set<ScriptedUser>();
   return Object.assign(server, {
     ca,
+    addUser: async (o: ScriptedUserOptions): Promise<ScriptedUser> => {
+      // the runtime's own entry (node or bun), as the bot's import of 'voicewire' resolves it
+      const { joinVoiceChannel } = await import('voicewire');
+      const others = server.core.voiceStatesIn(o.guildId).some((v) => v.channelId === o.channelId && v.userId !== o.userId);
+      const user = new ScriptedUser(joinVoiceChannel as never, server.adapterCreator(o.userId, o.guildId), o, others);
+      users.add(user);
+      try {
+        await user.ready();
+      } catch (e) {
+        user.leave();
+        users.delete(user);
+        throw e;
+      }
+      return user;
+    },
     close: async (): Promise<void> => {
+      for (const u of users) u.leave();
+      users.clear();
       if (ca) untrustCertificate(ca);
       await close();
     },
