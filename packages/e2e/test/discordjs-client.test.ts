@@ -7,7 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join as joinPath } from 'node:path';
-import { Client, Events, GatewayIntentBits, type Guild, type VoiceBasedChannel } from 'discord.js';
+import { Client, Events, GatewayIntentBits, ShardingManager, type Guild, type VoiceBasedChannel } from 'discord.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { joinVoiceChannel, type VoiceConnection } from 'voicewire';
 import { startEmulator, type Emulator } from 'voicewire/emulator';
@@ -170,6 +170,33 @@ describe('discord.js against the emulator', { timeout: 30_000 }, () => {
       await bot.ready({ e2ee: true, timeoutMs: 15_000 });
       await play(bot, 100, 25);
       await until(() => l.heard.filter((n) => n >= 100).length >= 23, 5_000, `guild ${g} heard again after the shard came back`);
+    }
+  });
+
+  it('ShardingManager: two shard processes share four guilds, every guild is heard; a shard killed and respawned brings its guilds back', { timeout: 90_000 }, async () => {
+    const s = await start();
+    const listeners = new Map(await Promise.all(GUILDS.map(async (g) => [g, await s.addUser({ userId: LISTENER, guildId: g, channelId: voiceChannelOf(g) })] as const)));
+    process.env.EMULATOR_API = s.discord?.api;
+    process.env.EMULATOR_CA = s.ca ?? '';
+    const manager = new ShardingManager(new URL('./fixtures/shard-bot.ts', import.meta.url).pathname, { token: TOKEN, totalShards: 2, respawn: false, execArgv: ['--import', 'tsx'] });
+    const played: { played: string; shard: number }[] = [];
+    manager.on('shardCreate', (shard) => shard.on('message', (m: { played: string; shard: number }) => played.push(m)));
+    try {
+      await manager.spawn({ amount: 2, delay: 0, timeout: 60_000 });
+      for (const [g, l] of listeners) await until(() => l.heard(BOT).frames >= 23, 30_000, `the listener in guild ${g} to hear its shard`);
+      await until(() => played.length === GUILDS.length, 10_000, 'every shard to report its guilds played');
+      expect(played.map((p) => [p.played, p.shard]).sort()).toEqual(GUILDS.map((g) => [g, shardOf(g, 2)]).sort());
+
+      // shard 1's process is killed and spawned again: its guilds are joined and heard again
+      const again = GUILDS.filter((g) => shardOf(g, 2) === 1);
+      const before = new Map(again.map((g) => [g, listeners.get(g)?.heard(BOT).frames ?? 0]));
+      await manager.shards.get(1)?.respawn({ delay: 0, timeout: 60_000 });
+      for (const g of again) await until(() => (listeners.get(g)?.heard(BOT).frames ?? 0) >= (before.get(g) ?? 0) + 23, 30_000, `guild ${g} heard again after its shard respawned`);
+      await until(() => played.filter((p) => p.shard === 1).length === again.length * 2, 10_000, 'the respawned shard to report its guilds played');
+    } finally {
+      for (const shard of manager.shards.values()) shard.kill();
+      delete process.env.EMULATOR_API;
+      delete process.env.EMULATOR_CA;
     }
   });
 
