@@ -16,9 +16,11 @@ async function framesOf(bytes: Uint8Array): Promise<Uint8Array[]> {
 }
 
 describe('the offline demo', () => {
-  it('plays the shipped clip and records exactly the Opus frames that were sent', async () => {
+  it('the README bot (discord.js + voicewire) plays the shipped clip; the scripted listener records exactly its frames', async () => {
     const outDir = mkdtempSync(join(tmpdir(), 'voicewire-demo-'));
     const summary = await runOfflineDemo({ outDir, quiet: true });
+    expect(summary.botUser).toBe('demo-bot'); // discord.js logged in to the emulated Discord
+    expect(summary.gatewayIdentifies).toBe(1);
     const clip = await framesOf(new Uint8Array(readFileSync(CLIP_PATH)));
     expect(clip.length).toBe(200);
     expect(summary.framesSent).toBe(200);

@@ -3,6 +3,10 @@
  * README tells users to (`voicewire/emulator`), a scripted member in the channel who speaks a 440 Hz tone for
  * 1 s in every 3 s, the audio files the snippets name, and the variables a snippet says it is given
  * (`<!-- snippet: given=connection,userId -->` above its code block). `done()` ends everything.
+ *
+ * The emulator also serves Discord's REST API and gateway, and the real discord.js talks to it: snippets written
+ * for discord.com (the README's bot) reach the emulator because the stage points discord.js's default REST URL at
+ * it, the way a test network would resolve discord.com to it. Snippets that show the emulator pass `rest.api`.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
@@ -82,8 +86,17 @@ async function startSpeaker(s: Emulator): Promise<void> {
 export async function given<K extends keyof Givens>(names: readonly K[]): Promise<Pick<Givens, K>> {
   mkdirSync(process.cwd(), { recursive: true });
   makeFiles();
-  server = await startEmulator({ heartbeatIntervalMs: 1_000 });
-  (globalThis as { __voicewireEmulator?: Emulator }).__voicewireEmulator = server;
+  server = await startEmulator({
+    heartbeatIntervalMs: 1_000,
+    discord: {
+      bots: [{ token: BOT_ID, id: BOT_ID, username: 'snippet-bot' }],
+      users: [{ id: MEMBER_ID, username: 'member' }],
+      guilds: [{ id: GUILD_ID, members: [MEMBER_ID], channels: [{ id: CHANNEL_ID, kind: 'voice' }, { id: OTHER_CHANNEL_ID, kind: 'voice' }] }],
+    },
+  });
+  // the stage's "DNS": discord.js's default REST URL (and so its gateway) is the emulator's
+  const rest = createRequire(createRequire(import.meta.url).resolve('discord.js'))('@discordjs/rest') as { DefaultRestOptions: { api: string } };
+  rest.DefaultRestOptions.api = server.discord?.api as string;
   process.env.DISCORD_TOKEN = BOT_ID;
   process.env.GUILD_ID = GUILD_ID;
   process.env.CHANNEL_ID = CHANNEL_ID;
