@@ -1,5 +1,6 @@
-// A bot written the way a @discordjs/voice user writes one, against the local Discord voice emulator (wss, DAVE on,
-// real sockets). This one file runs twice: as it stands against @discordjs/voice 0.19.2
+// A bot written the way a @discordjs/voice user writes one — discord.js 14 logs in and hands
+// `guild.voiceAdapterCreator` to joinVoiceChannel — against the local emulator of Discord (REST, gateway v10, voice
+// over wss, DAVE on, real sockets). This one file runs twice: as it stands against @discordjs/voice 0.19.2
 // (vitest.djs.config.ts), and with '@discordjs/voice' resolved to @voicewire/discordjs (vitest.config.ts).
 // Audio is made and checked with neutral tools: the real ffmpeg from npm and @discordjs/opus.
 import { spawnSync } from 'node:child_process';
@@ -27,6 +28,7 @@ import {
   type VoiceConnection,
   type VoiceConnectionState,
 } from '@discordjs/voice';
+import { Client, Events, GatewayIntentBits } from 'discord.js';
 import { power, sine, sleep, until } from '@voicewire/testkit';
 import { startVoiceServer, type VoiceServer } from '@voicewire/voice-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -40,6 +42,11 @@ const OTHER_GUILD = '41771983423143938';
 const CHANNEL = '127121515262115840';
 const SPEAKER = '104694319306248192';
 const LISTENER = '158049329150427136';
+const USERS = ['300000000000000001', '300000000000000002', '300000000000000003'];
+/** Every bot of the suite is a discord.js client of its own, logged in with its own token. */
+const BOTS = [SPEAKER, LISTENER, ...USERS];
+const tokenOf = (id: string): string => `suite-token-${id}`;
+const clients = new Map<string, Client>();
 
 // ───────────── audio fixtures, made by ffmpeg ─────────────
 const dir = mkdtempSync(join(tmpdir(), 'voicewire-bot-'));
@@ -81,8 +88,19 @@ let speaker: VoiceConnection;
 let listener: VoiceConnection;
 let player: AudioPlayer;
 
+async function login(userId: string): Promise<void> {
+  const client = new Client({ intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildVoiceStates], rest: { api: server.discord?.api as string } });
+  clients.set(userId, client);
+  if (process.env.BOT_DEBUG) client.on(Events.Debug, (m) => console.log(`[${userId}] ${m}`));
+  const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
+  await client.login(tokenOf(userId));
+  await ready;
+}
+
 function joinBot(userId: string, guildId = GUILD, selfDeaf = true): VoiceConnection {
-  return joinVoiceChannel({ guildId, channelId: CHANNEL, adapterCreator: server.adapterCreator(userId, guildId) as never, group: userId, selfDeaf, debug: !!process.env.BOT_DEBUG });
+  const guild = clients.get(userId)?.guilds.cache.get(guildId);
+  if (!guild) throw new Error(`bot ${userId} has no guild ${guildId}`);
+  return joinVoiceChannel({ guildId, channelId: CHANNEL, adapterCreator: guild.voiceAdapterCreator, group: userId, selfDeaf, debug: !!process.env.BOT_DEBUG });
 }
 
 /** Packets the emulator has relayed from the speaker (to the one listener that is not deafened). */
@@ -114,7 +132,13 @@ async function playToEnd(resource: AudioResource): Promise<void> {
 
 beforeAll(async () => {
   const certificate = JSON.parse(readFileSync(process.env.VOICEWIRE_TEST_CERTIFICATE as string, 'utf8'));
-  server = await startVoiceServer({ certificate, heartbeatIntervalMs: 1_000, onRelay: (from) => void (from === SPEAKER && relayedFromSpeaker++) });
+  server = await startVoiceServer({
+    certificate,
+    heartbeatIntervalMs: 1_000,
+    onRelay: (from) => void (from === SPEAKER && relayedFromSpeaker++),
+    discord: { bots: BOTS.map((id) => ({ token: tokenOf(id), id })), guilds: [GUILD, OTHER_GUILD].map((id) => ({ id, channels: [{ id: CHANNEL, kind: 'voice' as const }] })) },
+  });
+  await Promise.all(BOTS.map(login));
   speaker = joinBot(SPEAKER);
   listener = joinBot(LISTENER, GUILD, false);
   await Promise.all([entersState(speaker, VoiceConnectionStatus.Ready, 30e3), entersState(listener, VoiceConnectionStatus.Ready, 30e3)]);
@@ -128,6 +152,7 @@ beforeAll(async () => {
 afterAll(async () => {
   player?.stop(true);
   for (const c of [speaker, listener]) if (c && c.state.status !== VoiceConnectionStatus.Destroyed) c.destroy();
+  for (const c of clients.values()) await c.destroy();
   await server?.close();
 });
 
@@ -268,7 +293,7 @@ describe('a bot joins, plays, listens and reconnects (emulator, wss, DAVE)', () 
   });
 
   it('handles Disconnected the documented way: a 4014 close with no new server ends in destroy()', async () => {
-    const USER = '300000000000000001';
+    const USER = USERS[0] as string;
     const c = joinBot(USER);
     await entersState(c, VoiceConnectionStatus.Ready, 30e3);
     let disconnected: VoiceConnectionState | null = null;
@@ -287,7 +312,7 @@ describe('a bot joins, plays, listens and reconnects (emulator, wss, DAVE)', () 
   });
 
   it('the voice server moves (a new VOICE_SERVER_UPDATE): the connection comes back to Ready by itself', async () => {
-    const USER = '300000000000000002';
+    const USER = USERS[1] as string;
     const c = joinBot(USER, OTHER_GUILD);
     await entersState(c, VoiceConnectionStatus.Ready, 30e3);
     const seen: VoiceConnectionStatus[] = [];
@@ -310,7 +335,7 @@ describe('a bot joins, plays, listens and reconnects (emulator, wss, DAVE)', () 
   });
 
   it('destroy() unsubscribes the player and removes the connection from the registry', async () => {
-    const USER = '300000000000000003';
+    const USER = USERS[2] as string;
     const c = joinBot(USER);
     await entersState(c, VoiceConnectionStatus.Ready, 30e3);
     const p = createAudioPlayer();

@@ -214,5 +214,6 @@ describe('gateway (v10): a hostile client is closed with Discord’s code, and t
   it('fixtures with a typo fail at start with a message that names the field', async () => {
     await expect(startVoiceServer({ tls: false, discord: { guilds: [{ id: 'general' }] } })).rejects.toThrow(/discord\.guilds\[\]\.id must be a snowflake/);
     await expect(startVoiceServer({ tls: false, discord: { bots: [{ token: 'short', id: '1300000000000000001' }] } })).rejects.toThrow(/token/);
+    await expect(startVoiceServer({ tls: false, discord: { bots: [{ token: 'bot-token-1234', id: '1300000000000000001' }] } })).rejects.toThrow(/strips that prefix/);
   });
 });

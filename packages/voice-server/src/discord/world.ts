@@ -101,6 +101,8 @@ export class DiscordWorld {
     const bots = o.bots ?? [{ token: DEFAULT_BOT_TOKEN, id: DEFAULT_BOT_ID }];
     this.bots = bots.map((b) => {
       if (typeof b.token !== 'string' || b.token.length < 8 || /\s/.test(b.token)) throw new TypeError('discord.bots[].token must be a string of at least 8 characters without spaces');
+      // discord.js strips a leading "Bot" or "Bearer" (with or without a space) from the token it is given
+      if (/^(bot|bearer)/i.test(b.token)) throw new TypeError('discord.bots[].token must not start with "Bot" or "Bearer": discord.js strips that prefix from tokens');
       const bot: Bot = { id: snowflake(b.id, 'discord.bots[].id'), username: b.username ?? `bot-${b.id.slice(-4)}`, bot: true, privilegedIntents: b.privilegedIntents ?? true };
       if (this.byToken.has(b.token)) throw new TypeError('discord.bots: two bots have the same token');
       this.byToken.set(b.token, bot);
