@@ -69,6 +69,38 @@ try {
 } catch (e) {
   check(false, `voicewire/emulator with the installed packages: ${String(e?.message ?? e).split('\n')[0]}`);
 }
+// "Test your bot offline" from the tarballs: discord.js (from npm, as the user's project has it) logs in to the
+// installed emulator's Discord API, joins voice through guild.voiceAdapterCreator, and a scripted listener hears it.
+try {
+  const { Client, Events, GatewayIntentBits } = await import('discord.js');
+  const { joinVoiceChannel } = await import('voicewire');
+  const { startEmulator } = await import('voicewire/emulator');
+  const server = await startEmulator({ discord: { bots: [{ token: 'pack-check-token', id: '1100000000000000001' }], users: [{ id: '1200000000000000001' }], guilds: [{ id: '1100000000000000100', members: ['1200000000000000001'] }] } });
+  const client = new Client({ intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildVoiceStates], rest: { api: server.discord.api } });
+  let connection = null;
+  try {
+    const ready = new Promise((resolve) => client.once(Events.ClientReady, resolve));
+    await client.login('pack-check-token');
+    await ready;
+    const guild = client.guilds.cache.get('1100000000000000100');
+    const channelId = '1100000000000000101'; // the default voice channel of the guild
+    const listener = await server.addUser({ userId: '1200000000000000001', guildId: guild.id, channelId });
+    connection = joinVoiceChannel({ guildId: guild.id, channelId, adapterCreator: guild.voiceAdapterCreator });
+    await connection.ready({ timeoutMs: 10_000, e2ee: true });
+    const writer = connection.createOpusWriter().getWriter();
+    for (let n = 0; n < 25; n++) await writer.write(new Uint8Array([0xfc, n, 1, 2, 3]));
+    await writer.close();
+    const end = Date.now() + 5_000;
+    while (listener.heard(client.user.id).frames < 23 && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+    check(listener.heard(client.user.id).frames >= 23, 'discord.js logs in to the installed emulator, joins through guild.voiceAdapterCreator, a scripted listener hears it');
+  } finally {
+    connection?.destroy();
+    await client.destroy();
+    await server.close();
+  }
+} catch (e) {
+  check(false, `discord.js against the installed emulator: ${String(e?.message ?? e).split('\n')[0]}`);
+}
 // Every package carries its README and LICENSE.
 const { existsSync } = await import('node:fs');
 for (const n of names.filter((n) => n.split('/').length === (n.startsWith('@') ? 2 : 1))) {

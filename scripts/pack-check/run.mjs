@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The pack-and-install test: release.mjs --pack builds and packs every public package, a fresh npm project in
-// the system temp folder (outside the repository) installs only the tarballs from the npm registry, and
+// the system temp folder (outside the repository) installs only the tarballs (and discord.js) from the npm registry, and
 // consumer.mjs imports each one and joins the emulator. Prints consumer.mjs's `RESULT` line.
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -24,7 +24,8 @@ try {
   spawnSync('mkdir', ['-p', app]);
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'voicewire-consumer', private: true, type: 'module' }));
   const tarballs = readdirSync(packs).filter((f) => f.endsWith('.tgz')).map((f) => join(packs, f));
-  const i = spawnSync('npm', ['install', '--no-audit', '--no-fund', ...tarballs], { cwd: app, encoding: 'utf8', env: process.env, timeout: 600_000 });
+  // discord.js from the registry, at the version the repository's tests use: the user's project has it
+  const i = spawnSync('npm', ['install', '--no-audit', '--no-fund', ...tarballs, 'discord.js@14.28.1'], { cwd: app, encoding: 'utf8', env: process.env, timeout: 600_000 });
   if (i.status !== 0) fail(`npm install of the tarballs failed:\n${i.stdout}${i.stderr}`);
   copyFileSync(join(here, 'consumer.mjs'), join(app, 'consumer.mjs'));
   const c = spawnSync(process.execPath, ['consumer.mjs'], { cwd: app, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' }, timeout: 120_000 });
