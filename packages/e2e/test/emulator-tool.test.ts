@@ -1,7 +1,9 @@
 // The emulator as a tool people run: the CLI (a fixed port, the CA file it prints and removes on exit) and the
 // main-gateway client for bots in another process than the emulator.
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join as joinPath } from 'node:path';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -43,6 +45,35 @@ describe('the emulator CLI', () => {
     } finally {
       child.kill('SIGKILL');
     }
+  }, 30_000);
+
+  it('--discord fixtures.json serves the Discord API with those fixtures on --discord-port; a fixture typo exits 2 naming the field', async () => {
+    const dir = mkdtempSync(joinPath(tmpdir(), 'voicewire-cli-'));
+    const fixtures = joinPath(dir, 'fixtures.json');
+    writeFileSync(fixtures, JSON.stringify({ bots: [{ token: 'cli-fixture-token', id: '1500000000000000001' }], guilds: [{ id: '1500000000000000100', name: 'CLI guild' }] }));
+    const port = await freePort();
+    const child = spawn(tsx, [cli, '--discord', fixtures, '--discord-port', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    try {
+      await until(() => out.includes('Ctrl-C'), 15_000, 'the CLI to start');
+      expect(out).toContain(`Discord REST API   http://127.0.0.1:${port}/api`);
+      expect(out).not.toContain('cli-fixture-token');
+      const res = await fetch(`http://127.0.0.1:${port}/api/v10/gateway/bot`, { headers: { authorization: 'Bot cli-fixture-token' } });
+      expect(res.status).toBe(200);
+      expect(await res.json()).toMatchObject({ url: `ws://127.0.0.1:${port}` });
+      const guild = await fetch(`http://127.0.0.1:${port}/api/v10/guilds/1500000000000000100`, { headers: { authorization: 'Bot cli-fixture-token' } });
+      expect(await guild.json()).toMatchObject({ name: 'CLI guild' });
+    } finally {
+      child.kill('SIGKILL');
+    }
+    writeFileSync(fixtures, JSON.stringify({ guilds: [{ id: 'general' }] }));
+    const bad = spawn(tsx, [cli, '--discord', fixtures], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    bad.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const code = await new Promise<number | null>((resolve) => bad.once('exit', (c) => resolve(c)));
+    expect(code).toBe(2);
+    expect(err).toMatch(/discord\.guilds\[\]\.id must be a snowflake/);
   }, 30_000);
 
   it('rejects a port it cannot use with a clear error', async () => {
