@@ -96,6 +96,27 @@ describe('gateway (v10): login', () => {
     g.ws.close();
   });
 
+  it('GUILD_CREATE carries the voice states of members already in a channel; later changes reach the bot as VOICE_STATE_UPDATE', async () => {
+    const s = await start({ users: [{ id: '1200000000000000001', username: 'alice' }], guilds: [{ id: DEFAULT_GUILD_ID, members: ['1200000000000000001'] }] });
+    const voice = String(BigInt(DEFAULT_GUILD_ID) + 1n);
+    // alice joins through an in-process adapter (as a scripted user does): op 4 with the default voice channel
+    const adapter = s.adapterCreator('1200000000000000001', DEFAULT_GUILD_ID)({ onVoiceServerUpdate() {}, onVoiceStateUpdate() {}, destroy() {} });
+    adapter.sendPayload({ op: 4, d: { guild_id: DEFAULT_GUILD_ID, channel_id: voice, self_mute: true, self_deaf: false } });
+    await until(() => s.voiceState('1200000000000000001') !== undefined, 2_000, 'alice in the channel');
+    const g = await gateway(s);
+    g.ws.send(identify());
+    await until(() => dispatches(g, 'GUILD_CREATE').length === 1, 2_000, 'GUILD_CREATE');
+    const guild = dispatches(g, 'GUILD_CREATE')[0]?.d as { voice_states: Record<string, unknown>[] };
+    expect(guild.voice_states).toEqual([expect.objectContaining({ user_id: '1200000000000000001', channel_id: voice, self_mute: true, self_deaf: false })]);
+    expect(JSON.stringify(guild.voice_states)).not.toMatch(/token/);
+    adapter.sendPayload({ op: 4, d: { guild_id: DEFAULT_GUILD_ID, channel_id: null, self_mute: false, self_deaf: false } });
+    await until(() => dispatches(g, 'VOICE_STATE_UPDATE').length === 1, 2_000, 'alice leaving, as the bot sees it');
+    expect(dispatches(g, 'VOICE_STATE_UPDATE')[0]?.d).toMatchObject({ guild_id: DEFAULT_GUILD_ID, user_id: '1200000000000000001', channel_id: null, member: { user: { username: 'alice' } } });
+    // no VOICE_SERVER_UPDATE of another member reaches the bot
+    expect(dispatches(g, 'VOICE_SERVER_UPDATE')).toHaveLength(0);
+    g.ws.close();
+  });
+
   it('a shard sees only its guilds: (guild_id >> 22) % num_shards === shard_id', async () => {
     const s = await start({ guilds: GUILDS.map((id) => ({ id })) });
     const seen: string[][] = [];
