@@ -330,13 +330,8 @@ export class VoiceServer {
   }
 
   private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    let url: URL;
-    try {
-      url = new URL(req.url ?? '/', 'http://x');
-    } catch {
-      socket.destroy();
-      return;
-    }
+    const url = upgradeUrl(req, socket);
+    if (!url) return;
     if (url.pathname === '/gateway') {
       this.gatewayWss.handleUpgrade(req, socket, head, (ws) => this.gatewayWss.emit('connection', ws, req));
       return;
@@ -373,13 +368,8 @@ export class VoiceServer {
       rest.handle(req, res, m[2] as string);
     });
     http.on('upgrade', (req, socket, head) => {
-      let url: URL;
-      try {
-        url = new URL(req.url ?? '/', 'http://x');
-      } catch {
-        socket.destroy();
-        return;
-      }
+      const url = upgradeUrl(req, socket);
+      if (!url) return;
       socket.on('error', () => {});
       if (this.closed) return socket.destroy();
       this.discordWss.handleUpgrade(req, socket, head, (ws) => gateway.accept(ws, url.searchParams.get('v'), url.searchParams.get('encoding')));
@@ -477,6 +467,16 @@ export class VoiceServer {
       this.input((now) => this.core.handleTimeout(now));
     }, Math.max(0, Math.ceil(at - this.now())));
     this.timer.unref();
+  }
+}
+
+/** The URL of an upgrade request, or null (and the socket destroyed) when it does not parse. */
+function upgradeUrl(req: IncomingMessage, socket: Duplex): URL | null {
+  try {
+    return new URL(req.url ?? '/', 'http://x');
+  } catch {
+    socket.destroy();
+    return null;
   }
 }
 
