@@ -50,6 +50,8 @@ interface Conn { destroy(): void }
 const conns: Conn[] = [];
 let start: () => void;
 let stop: () => void;
+/** voicewire's media engine counters (cycles, catch-up cycles, grid resets), read over the window. */
+let engineStats: (() => { cycles: number; catchUpCycles: number; resets: number; clientErrors: number }) | null = null;
 
 if (impl === 'voicewire') {
   const { joinVoiceChannel } = await import('@voicewire/voice');
@@ -69,6 +71,7 @@ if (impl === 'voicewire') {
   conns.push(...vw);
   send({ type: 'joined', joinMs: performance.now() - t0 });
   const players: import('@voicewire/audio').AudioPlayer[] = [];
+  engineStats = () => ({ ...audio.defaultEngine.stats });
   start = () => {
     if (scenario === 'broadcast') {
       const p = new audio.AudioPlayer({ progressEvery: 1e9 });
@@ -144,11 +147,15 @@ start();
 await new Promise((r) => setTimeout(r, 2_000));
 startRecording();
 const gcs = { count: 0, major: 0, pauseMs: 0 };
+// only collections that started inside the window count: the probe's own analysis after it (stopRecording sorts
+// every packet's lateness) collects too, and its entries arrive later
+const gcWindow = { from: Infinity, to: Infinity };
 let gcObserver: { disconnect(): void } | null = null;
 try {
   const { PerformanceObserver, constants } = await import('node:perf_hooks');
   const observer = new PerformanceObserver((list) => {
     for (const e of list.getEntries()) {
+      if (e.startTime < gcWindow.from || e.startTime >= gcWindow.to) continue;
       gcs.count++;
       gcs.pauseMs += e.duration;
       if (((e as { detail?: { kind?: number } }).detail?.kind ?? 0) & constants.NODE_PERFORMANCE_GC_MAJOR) gcs.major++;
@@ -160,19 +167,25 @@ try {
   // a runtime without GC entries (Bun): reported as n/a
 }
 const heap0 = process.memoryUsage().heapUsed;
+const engine0 = engineStats?.() ?? null;
 const cpu0 = process.cpuUsage();
 const elu0 = performance.eventLoopUtilization?.();
 const w0 = performance.now();
+gcWindow.from = w0;
 await new Promise((r) => setTimeout(r, seconds * 1000));
 const cpu = process.cpuUsage(cpu0);
 const elu = elu0 ? performance.eventLoopUtilization(elu0) : { utilization: NaN };
 const elapsed = performance.now() - w0;
+gcWindow.to = w0 + elapsed;
+const sending = process.memoryUsage(); // before the probe's analysis allocates
 const late = stopRecording();
-const sending = process.memoryUsage();
+const engine1 = engineStats?.() ?? null;
+const engine = engine0 && engine1 ? { cycles: engine1.cycles - engine0.cycles, catchUpCycles: engine1.catchUpCycles - engine0.catchUpCycles, resets: engine1.resets - engine0.resets } : null;
+await new Promise((r) => setTimeout(r, 50)); // the window's last GC entries are delivered asynchronously
 gcObserver?.disconnect();
 const gcReport = gcObserver ? { ...gcs, heapGrowth: sending.heapUsed - heap0 } : null;
 stop();
-send({ type: 'sent', mainThreadPercent: elu.utilization * 100, cpuPercent: ((cpu.user + cpu.system) / 1000 / elapsed) * 100, cpuMsPerPacket: (cpu.user + cpu.system) / 1000 / Math.max(1, late.packets), late, rssPerConnection: (sending.rss - m0.rss) / N, elapsedMs: elapsed, gc: gcReport });
+send({ type: 'sent', mainThreadPercent: elu.utilization * 100, cpuPercent: ((cpu.user + cpu.system) / 1000 / elapsed) * 100, cpuMsPerPacket: (cpu.user + cpu.system) / 1000 / Math.max(1, late.packets), late, rssPerConnection: (sending.rss - m0.rss) / N, elapsedMs: elapsed, gc: gcReport, engine });
 await wait('finish');
 for (const c of conns) c.destroy();
 gateway.close();

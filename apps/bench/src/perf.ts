@@ -1,7 +1,7 @@
 /**
  * `npm run bench perf` (issue 16): the workloads bots run, with DAVE on, against the floor of the same run.
- *   floor      N bare connected UDP sockets, one shared 20 ms clock, a DAVE frame encryption and the fastest
- *              transport seal per packet — what no client can avoid (perf-floor.ts)
+ *   floor      N bare connected UDP sockets, one shared 20 ms clock, a DAVE frame encryption (each socket its own
+ *              DAVE session, as each connection has its own MLS group) and the fastest transport seal per packet — what no client can avoid (perf-floor.ts)
  *   broadcast  one player, every connection subscribed (DAVE on)
  *   perstream  one player and one Ogg Opus / WebM Opus stream per connection, staggered starts
  *   transcode  K connections playing raw PCM at volume 0.5 through the Opus encoder; the encoder's own cost is
@@ -114,6 +114,8 @@ interface Row {
   rssSending?: number;
   joinS?: number;
   error?: string;
+  /** voicewire's media engine over the window: cycles run, catch-up cycles, grid resets (each shifts every stream later). */
+  engine?: { cycles: number; catchUpCycles: number; resets: number } | null;
 }
 const rows: Row[] = [];
 /** `${round}:${runtime}:${n}` → the floor measured in that round. */
@@ -150,6 +152,8 @@ async function runClient(round: number, n: number, scenario: string, lib: string
   await ask(emulator, { type: 'reset' }, 'reset-done');
   // BENCH_PROFILE=dir: a CPU profile of each Node client (open in Chrome DevTools or speedscope)
   const prof = process.env.BENCH_PROFILE && runtime === 'node' ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+  // BENCH_NODE_ARGS='--trace-gc': more flags for each Node client (a diagnosis: they may cost time themselves)
+  if (runtime === 'node' && process.env.BENCH_NODE_ARGS) prof.push(...process.env.BENCH_NODE_ARGS.split(' ').filter(Boolean));
   const c = child(runtime, 'perf-client.ts', [lib, scenario, String(n), String(seconds), format], { ...env, BENCH_MEDIA: media }, prof, 0);
   const row: Row = { round, n, scenario: format ? `${scenario} (${format})` : scenario, lib, runtime, cpu: NaN, usPerPacket: NaN, ratio: NaN, p50: NaN, p99: NaN, max: NaN, lost: NaN, expected: NaN, emuCpu: NaN };
   try {
@@ -161,8 +165,9 @@ async function runClient(round: number, n: number, scenario: string, lib: string
     c.send({ type: 'go' });
     await new Promise((r) => setTimeout(r, 2_000));
     await ask(emulator, { type: 'cpu-start' }, 'cpu-started');
-    const sent = await nextMessage<{ mainThreadPercent: number; cpuPercent: number; cpuMsPerPacket: number; late: { p50: number; p99: number; max: number; packets: number }; rssPerConnection: number; gc: Gc | null }>(c, 'sent', (seconds + 60) * 1000);
+    const sent = await nextMessage<{ mainThreadPercent: number; cpuPercent: number; cpuMsPerPacket: number; late: { p50: number; p99: number; max: number; packets: number }; rssPerConnection: number; gc: Gc | null; engine?: { cycles: number; catchUpCycles: number; resets: number } | null }>(c, 'sent', (seconds + 60) * 1000);
     row.gc = sent.gc;
+    row.engine = sent.engine ?? null;
     const ecpu = await ask<{ cpuPercent: number }>(emulator, { type: 'cpu' }, 'cpu');
     await new Promise((r) => setTimeout(r, 300));
     const st = (await ask<{ stats: { lost: number; expected: number } }>(emulator, { type: 'stats' }, 'stats')).stats;
@@ -177,7 +182,7 @@ async function runClient(round: number, n: number, scenario: string, lib: string
   const floor = floors[`${round}:${runtime}:${floorN}`] ?? floors[`${round}:node:${floorN}`];
   if (floor && Number.isFinite(row.usPerPacket)) row.ratio = row.usPerPacket / floor.usPerPacket;
   rows.push(row);
-  console.log(`[perf]   ${Number.isFinite(row.cpu) ? `${row.cpu.toFixed(1)} % CPU (main thread busy ${row.mainThread?.toFixed(1)} %), ${row.usPerPacket.toFixed(2)} µs/packet (${row.ratio.toFixed(2)}× floor), p99 ${row.p99.toFixed(2)} ms, lost ${row.lost}/${row.expected}, emulator ${row.emuCpu.toFixed(1)} %` : `failed: ${row.error}`}`);
+  console.log(`[perf]   ${Number.isFinite(row.cpu) ? `${row.cpu.toFixed(1)} % CPU (main thread busy ${row.mainThread?.toFixed(1)} %), ${row.usPerPacket.toFixed(2)} µs/packet (${row.ratio.toFixed(2)}× floor), p99 ${row.p99.toFixed(2)} ms, lost ${row.lost}/${row.expected}, emulator ${row.emuCpu.toFixed(1)} %${row.engine ? `, engine ${row.engine.cycles} cycles / ${row.engine.catchUpCycles} catch-up / ${row.engine.resets} resets` : ''}` : `failed: ${row.error}`}`);
 }
 
 for (const n of sizes) {

@@ -27,8 +27,10 @@ function granule(page: Uint8Array): number {
   return lo === 0xffffffff && hi === 0xffffffff ? -1 : hi * 0x100000000 + lo;
 }
 
+const EMPTY: Uint8Array = new Uint8Array(0);
+
 export class OggOpusDemuxer {
-  private buf = new Uint8Array(0);
+  private buf: Uint8Array = EMPTY;
   private partial: Uint8Array[] = [];
   private packetIndex = 0;
   private serial: number | null = null;
@@ -46,26 +48,69 @@ export class OggOpusDemuxer {
     this.startSample = Math.max(0, Math.round((options.startMs ?? 0) * 48));
   }
 
-  /** Feeds bytes; returns the complete 20 ms Opus frames they finished. Throws AudioError on bad input. */
+  /**
+   * Feeds bytes; returns the complete 20 ms Opus frames they finished. Throws AudioError on bad input.
+   *
+   * Frames are views of the bytes given (a chunk must not be written again once pushed, as with any stream): only
+   * a page that straddles two chunks is copied, and only that page — copying every chunk made each stream hold a
+   * second copy of its input, which lived as long as its frames and kept the collector busy.
+   */
   push(chunk: Uint8Array): Uint8Array[] {
-    const merged = new Uint8Array(this.buf.length + chunk.length);
-    merged.set(this.buf, 0);
-    merged.set(chunk, this.buf.length);
-    this.buf = merged;
     const out: Uint8Array[] = [];
-    let off = 0;
+    let from = 0;
+    if (this.buf.length > 0) {
+      const carried = this.buf.length;
+      const total = this.straddlingPageLength(chunk);
+      if (total < 0 || total > carried + chunk.length) {
+        // the page is still incomplete: keep what there is (small: less than one page)
+        const merged = new Uint8Array(carried + chunk.length);
+        merged.set(this.buf, 0);
+        merged.set(chunk, carried);
+        this.buf = merged;
+        return out;
+      }
+      const page = new Uint8Array(total);
+      page.set(this.buf, 0);
+      page.set(chunk.subarray(0, total - carried), carried);
+      this.buf = EMPTY;
+      this.parsePages(page, 0, out);
+      from = total - carried;
+    }
+    const end = this.parsePages(chunk, from, out);
+    this.buf = end < chunk.length ? chunk.subarray(end) : EMPTY;
+    return out;
+  }
+
+  /**
+   * The length of the page that begins in the carried bytes and goes on in `chunk`, or -1 while its header is
+   * incomplete. A bad capture pattern is left to parsePages, which reports it.
+   */
+  private straddlingPageLength(chunk: Uint8Array): number {
+    const carried = this.buf;
+    const at = (i: number): number => (i < carried.length ? (carried[i] as number) : ((chunk[i - carried.length] ?? 0) as number));
+    const available = carried.length + chunk.length;
+    if (available < 27) return -1;
+    const segments = at(26);
+    if (available < 27 + segments) return -1;
+    let body = 0;
+    for (let i = 0; i < segments; i++) body += at(27 + i);
+    return 27 + segments + body;
+  }
+
+  /** Parses the complete pages of `bytes` from `off`; returns where the first incomplete page begins. */
+  private parsePages(bytes: Uint8Array, off: number, out: Uint8Array[]): number {
     for (;;) {
-      if (this.buf.length - off < 27) break;
-      if (ascii(this.buf, off, 4) !== 'OggS') {
+      if (bytes.length - off < 27) return off;
+      if (ascii(bytes, off, 4) !== 'OggS') {
         throw new AudioError('E_NOT_OGG', this.packetIndex === 0 && off === 0 ? 'the input is not an Ogg file (no "OggS" capture pattern); convert it to Ogg Opus, e.g. with the ffmpeg source' : 'lost Ogg page sync: the file is corrupt');
       }
-      const segments = this.buf[off + 26] as number;
+      const segments = bytes[off + 26] as number;
       const headerLen = 27 + segments;
-      if (this.buf.length - off < headerLen) break;
+      if (bytes.length - off < headerLen) return off;
       let bodyLen = 0;
-      for (let i = 0; i < segments; i++) bodyLen += this.buf[off + 27 + i] as number;
-      if (this.buf.length - off < headerLen + bodyLen) break;
-      const page = this.buf.subarray(off, off + headerLen + bodyLen);
+      for (let i = 0; i < segments; i++) bodyLen += bytes[off + 27 + i] as number;
+      if (bytes.length - off < headerLen + bodyLen) return off;
+      const page = bytes.subarray(off, off + headerLen + bodyLen);
       this.checkPage(page);
       const first = out.length;
       let p = headerLen;
@@ -78,8 +123,6 @@ export class OggOpusDemuxer {
       if (this.startSample > 0 && out.length > first) this.dropBeforeStart(out, first, granule(page));
       off += headerLen + bodyLen;
     }
-    this.buf = this.buf.slice(off);
-    return out;
   }
 
   /** Call at end of input: throws when the stream ended early or held no audio. */

@@ -4,6 +4,7 @@
  */
 import { createReadStream, statSync } from 'node:fs';
 import { AudioError } from './errors.js';
+import { FrameQueue } from './frame-queue.js';
 import { OggOpusDemuxer } from './ogg-demux.js';
 import { WebmOpusDemuxer } from './webm-demux.js';
 import { applyVolume, OpusCodec, pcmFrames } from './pcm.js';
@@ -134,9 +135,8 @@ interface Demuxer {
  * without a promise. read() waits for the chunk under way, if any, on its promise.
  */
 class DemuxedResource implements AudioResource {
-  /** Frames not yet handed out: `frames[head…]`. */
-  private frames: Uint8Array[] = [];
-  private head = 0;
+  /** Frames not yet handed out. */
+  private readonly frames = new FrameQueue();
   /** The source has ended and the demuxer was told so. */
   private done = false;
   private closed = false;
@@ -157,8 +157,9 @@ class DemuxedResource implements AudioResource {
   readSync(): Uint8Array | null | undefined {
     if (this.closed) return null;
     if (this.sync) this.fillSync();
-    else if (this.frames.length - this.head <= this.readAheadFrames) this.pull();
-    if (this.head < this.frames.length) return this.frames[this.head++] as Uint8Array;
+    else if (this.frames.size <= this.readAheadFrames) this.pull();
+    const frame = this.frames.shift();
+    if (frame !== undefined) return frame;
     if (this.failure !== null) throw this.failure;
     return this.done ? null : undefined;
   }
@@ -179,8 +180,7 @@ class DemuxedResource implements AudioResource {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.frames = [];
-    this.head = 0;
+    this.frames.clear();
     this.wake();
     try {
       void (this.it.return?.(undefined) as Promise<unknown> | undefined)?.catch?.(() => {});
@@ -197,20 +197,13 @@ class DemuxedResource implements AudioResource {
       this.demuxer.end();
       return;
     }
-    const got = this.demuxer.push(r.value);
-    if (got.length === 0) return;
-    if (this.head >= this.frames.length) {
-      this.frames = got;
-      this.head = 0;
-    } else {
-      this.frames = this.frames.slice(this.head).concat(got);
-      this.head = 0;
-    }
+    // the views die here, young: the queue keeps where each frame lies, and makes its view when it is taken
+    this.frames.add(this.demuxer.push(r.value));
   }
 
   /** Synchronous source: chunks are read until a frame is buffered or the source ends. */
   private fillSync(): void {
-    while (this.head >= this.frames.length && !this.done && this.failure === null) {
+    while (this.frames.size === 0 && !this.done && this.failure === null) {
       try {
         this.take((this.it as Iterator<Uint8Array>).next());
       } catch (e) {
@@ -238,7 +231,7 @@ class DemuxedResource implements AudioResource {
 
   private async pullChunks(): Promise<void> {
     try {
-      while (!this.closed && !this.done && this.frames.length - this.head <= this.readAheadFrames) {
+      while (!this.closed && !this.done && this.frames.size <= this.readAheadFrames) {
         const r = await (this.it as AsyncIterator<Uint8Array>).next();
         if (this.closed) return;
         this.take(r);

@@ -67,7 +67,7 @@ interface Track {
 }
 
 export class WebmOpusDemuxer {
-  private buf = new Uint8Array(0);
+  private buf: Uint8Array = new Uint8Array(0);
   private off = 0;
   /** Bytes of a skipped element still to discard. */
   private skipping = 0;
@@ -94,23 +94,72 @@ export class WebmOpusDemuxer {
     this.startMs = Math.max(0, options.startMs ?? 0);
   }
 
-  /** Feeds bytes; returns the Opus packets they completed. Throws AudioError on bad input. */
+  /**
+   * Feeds bytes; returns the Opus packets they completed. Throws AudioError on bad input.
+   *
+   * Packets are views of the bytes given (a chunk must not be written again once pushed, as with any stream): only
+   * the element that straddles two chunks is copied, and only that element — copying every chunk made each stream
+   * hold a second copy of its input, which lived as long as its packets and kept the collector busy.
+   */
   push(chunk: Uint8Array): Uint8Array[] {
     const out: Uint8Array[] = [];
-    if (this.skipping > 0) {
-      const n = Math.min(this.skipping, chunk.length);
-      this.skipping -= n;
-      chunk = chunk.subarray(n);
-    }
+    chunk = this.skip(chunk);
     if (chunk.length === 0) return out;
     const rest = this.buf.length - this.off;
-    const merged = new Uint8Array(rest + chunk.length);
-    merged.set(this.buf.subarray(this.off), 0);
-    merged.set(chunk, rest);
-    this.buf = merged;
+    if (rest > 0) {
+      const carried = this.buf.subarray(this.off);
+      const need = this.straddlingElementLength(carried, chunk);
+      if (need < 0 || need > rest + chunk.length) {
+        // still incomplete: keep what there is (less than one element)
+        const merged = new Uint8Array(rest + chunk.length);
+        merged.set(carried, 0);
+        merged.set(chunk, rest);
+        this.buf = merged;
+        this.off = 0;
+        this.parse(out);
+        return out;
+      }
+      const element = new Uint8Array(need);
+      element.set(carried, 0);
+      element.set(chunk.subarray(0, need - rest), rest);
+      this.buf = element;
+      this.off = 0;
+      this.parse(out);
+      chunk = this.skip(chunk.subarray(need - rest));
+      if (chunk.length === 0) return out;
+    }
+    this.buf = chunk;
     this.off = 0;
     this.parse(out);
     return out;
+  }
+
+  /** Drops the bytes of a skipped element that are still to come. */
+  private skip(chunk: Uint8Array): Uint8Array {
+    if (this.skipping === 0) return chunk;
+    const n = Math.min(this.skipping, chunk.length);
+    this.skipping -= n;
+    return chunk.subarray(n);
+  }
+
+  /**
+   * How many bytes the element that begins in `carried` and goes on in `chunk` takes before parsing can go on in
+   * `chunk` alone: its header for an element parsing descends into or skips, its header and body for one it reads;
+   * -1 while its header is incomplete.
+   */
+  private straddlingElementLength(carried: Uint8Array, chunk: Uint8Array): number {
+    const probe = new Uint8Array(Math.min(carried.length, 12) + Math.min(chunk.length, 12));
+    if (carried.length >= 12) probe.set(carried.subarray(0, 12), 0);
+    else {
+      probe.set(carried, 0);
+      probe.set(chunk.subarray(0, probe.length - carried.length), carried.length);
+    }
+    const id = vint(probe, 0, true);
+    if (!id) return -1;
+    const size = vint(probe, id.len, false);
+    if (!size) return -1;
+    const headerLen = id.len + size.len;
+    return READ.has(id.value) && size.value !== UNKNOWN_SIZE && size.value <= MAX_BUFFERED_ELEMENT ? headerLen + size.value : headerLen;
   }
 
   /** Bytes held while waiting for the rest of an element (never more than one block or CodecPrivate). */
@@ -168,9 +217,9 @@ export class WebmOpusDemuxer {
         break;
       }
     }
-    // Keep only the unparsed tail.
+    // Keep only the unparsed tail (a view: the next push copies what it needs of it).
     if (this.off > 0) {
-      this.buf = this.buf.slice(this.off);
+      this.buf = this.buf.subarray(this.off);
       this.off = 0;
     }
   }

@@ -50,6 +50,27 @@ describe('Ogg Opus (RFC 3533, RFC 7845)', () => {
     );
   });
 
+  it('hands out views of the chunks it is given, copying only a page that straddles two chunks', () => {
+    const fs = Array.from({ length: 300 }, (_, i) => celt20(new Uint8Array(100 + (i % 50)).fill(i & 0xff)));
+    const file = muxOggOpus(fs);
+    const half = file.length >> 1;
+    // two separate buffers, as a file or socket stream hands them over
+    const a = file.slice(0, half);
+    const b = file.slice(half);
+    const d = new OggOpusDemuxer();
+    const got = [...d.push(a), ...d.push(b)];
+    d.end();
+    expect(got.map((f) => Array.from(f))).toEqual(fs.map((f) => Array.from(f)));
+    const inA = got.filter((f) => f.buffer === a.buffer).length;
+    const inB = got.filter((f) => f.buffer === b.buffer).length;
+    const copied = got.length - inA - inB;
+    expect(inA).toBeGreaterThan(0);
+    expect(inB).toBeGreaterThan(0);
+    // at most the frames of the one page across the cut were copied (a page holds up to 255 packets), never a chunk
+    expect(copied).toBeLessThanOrEqual(255);
+    expect(copied).toBeLessThan(got.length / 4);
+  });
+
   it('writes headers, page sequence numbers, granule positions (pre-skip + 960 per frame), BOS/EOS flags and CRCs', () => {
     const file = muxOggOpus(Array.from({ length: 120 }, (_, i) => celt20(Uint8Array.of(i))), { preSkip: 312 });
     const ps = pages(file);

@@ -55,6 +55,31 @@ describe('WebM Opus demuxer (files from the real ffmpeg)', () => {
     expect(d.head).toMatchObject({ channels: 2, inputSampleRate: 48000 });
   });
 
+  it('any chunking into separate buffers gives the same packets, as views of those buffers (only an element across a cut is copied)', () => {
+    const whole = demuxAll(webm440);
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 1, max: 3000 }), { minLength: 1, maxLength: 40 }), (sizes) => {
+        const d = new WebmOpusDemuxer();
+        const got: Uint8Array[] = [];
+        const chunks: Uint8Array[] = [];
+        for (let i = 0, k = 0; i < webm440.length; k++) {
+          const n = sizes[k % sizes.length] as number;
+          const c = webm440.slice(i, i + n); // its own buffer, as a file or socket stream hands it over
+          chunks.push(c);
+          got.push(...d.push(c));
+          i += n;
+        }
+        d.end();
+        expect(same(got, whole)).toBe(true);
+        const buffers = new Set(chunks.map((c) => c.buffer));
+        const views = got.filter((f) => buffers.has(f.buffer)).length;
+        // each copy is one packet that straddled a cut: there are at most as many as cuts
+        expect(got.length - views).toBeLessThanOrEqual(chunks.length);
+      }),
+      { numRuns: 40 },
+    );
+  });
+
   it('the packets decode to the 440 Hz tone that was encoded', () => {
     const codec = new OpusCodec();
     const pcm = Buffer.concat(demuxAll(webm440).map((f) => codec.decode(f)).slice(10, 40));

@@ -63,11 +63,59 @@ describe('MediaSender: counters and the silence tail', () => {
     const sender = new MediaSender(() => 0, 1);
     // 12-byte header + 32 bytes of Opus + 16-byte tag + 4-byte nonce = 64 bytes: 256 packets fill a 16 KiB slab
     const opus = new Uint8Array(32).fill(0xfc);
-    const packets = Array.from({ length: 257 }, () => sender.packet(seal, opus));
+    // the slab is the process's: run to the start of a fresh one first, wherever earlier senders left it
+    let last = sender.packet(seal, opus);
+    for (let i = 0; i < 300; i++) {
+      const p = sender.packet(seal, opus);
+      if (p.buffer !== last.buffer) {
+        last = p;
+        break;
+      }
+      last = p;
+    }
+    expect(last.byteOffset).toBe(0);
+    const packets = [last, ...Array.from({ length: 256 }, () => sender.packet(seal, opus))];
     expect(packets[0]?.length).toBe(64);
     expect(new Set(packets.slice(0, 256).map((p) => p.buffer)).size).toBe(1);
     expect(packets[255]?.byteOffset).toBe(16_320);
     expect(packets[256]?.buffer).not.toBe(packets[0]?.buffer);
+  });
+
+  it('senders share the slab (it fills within milliseconds and dies young), and no region is handed out twice', () => {
+    const senders = Array.from({ length: 40 }, (_, i) => new MediaSender(() => 0.25, 100 + i));
+    const seal = new TransportCipher(nodeProvider, 'aead_aes256_gcm_rtpsize', key);
+    const open = new TransportCipher(nodeProvider, 'aead_aes256_gcm_rtpsize', key);
+    const sent: { ssrc: number; frame: Uint8Array; packet: Uint8Array }[] = [];
+    for (let round = 0; round < 20; round++) {
+      senders.forEach((s, i) => {
+        const frame = new Uint8Array(20 + ((round * 13 + i * 7) % 300)).fill((round + i) & 0xff);
+        frame[0] = 0xfc;
+        sent.push({ ssrc: s.ssrc, frame, packet: s.packet(seal, frame) });
+      });
+    }
+    // 800 packets of 40 senders: a few slabs in all, not one per sender
+    const buffers = new Set(sent.map((p) => p.packet.buffer));
+    expect(buffers.size).toBeLessThan(senders.length);
+    const first = sent.slice(0, senders.length);
+    expect(new Set(first.map((p) => p.packet.buffer)).size).toBeLessThanOrEqual(2);
+    // regions within one buffer never overlap
+    const byBuffer = new Map<ArrayBufferLike, [number, number][]>();
+    for (const { packet } of sent) {
+      const l = byBuffer.get(packet.buffer) ?? [];
+      l.push([packet.byteOffset, packet.byteOffset + packet.length]);
+      byBuffer.set(packet.buffer, l);
+    }
+    for (const spans of byBuffer.values()) {
+      spans.sort((a, b) => a[0] - b[0]);
+      for (let i = 1; i < spans.length; i++) expect(spans[i]![0]).toBeGreaterThanOrEqual(spans[i - 1]![1]);
+    }
+    for (const { ssrc, frame, packet } of sent) {
+      const r = open.openRtp(packet);
+      expect(r.ok).toBe(true);
+      if (!r.ok) continue;
+      expect(r.value.header.ssrc).toBe(ssrc);
+      expect(new Uint8Array(r.value.payload)).toEqual(frame);
+    }
   });
 
   it('the silence tail: five silence frames 20 ms apart, the last one flagged; cancel ends it', () => {
