@@ -115,6 +115,39 @@ describe('the session reads from tables', () => {
     expect(a.session.pendingTimers()).toEqual([]);
   });
 
+  it('a command between drains still meets every due timer: frames alone carry the heartbeat, an input before a drain sends the next silence frame', () => {
+    const net = network({ seed: 35 });
+    const a = client(net, 0);
+    const b = client(net, 1);
+    joinAll(net, [a, b]);
+    const s = a.session;
+    // RTP packets (voice, silence) only: keepalives come on their own timer
+    const drain = (): { udp: number; heartbeats: number } => {
+      const got = { udp: 0, heartbeats: 0 };
+      for (let o = s.poll(); o.type !== 'timer'; o = s.poll()) {
+        if (o.type === 'udp-send' && o.data.length > 12 && ((o.data[0] as number) & 0xc0) === 0x80) got.udp++;
+        if (o.type === 'ws-send' && typeof o.data === 'string' && o.data.includes('"op":3')) got.heartbeats++;
+      }
+      return got;
+    };
+    drain();
+    const frame = new Uint8Array([0xfc, 1, 2, 3]);
+    const heartbeatAt = s.pendingTimers().find((t) => t.name === 'heartbeat')?.at as number;
+    // frames only, the caller never firing the timer: the heartbeat goes out with the first frame at its deadline
+    let t = net.now;
+    while (t + 20 < heartbeatAt) {
+      t += 20;
+      s.sendOpusFrame(frame, t);
+      expect(drain()).toEqual({ udp: 1, heartbeats: 0 });
+    }
+    s.sendOpusFrame(frame, heartbeatAt);
+    expect(drain()).toEqual({ udp: 1, heartbeats: 1 });
+    // a command that arms an earlier timer, then an input before any drain: the second silence frame is due and sent
+    s.stopSpeaking(heartbeatAt + 1);
+    s.handleTimeout(heartbeatAt + 21);
+    expect(drain().udp).toBe(2);
+  });
+
   it('transitions: the happy path and a reconnect are moves of SESSION_TRANSITIONS, and no state is a dead end', () => {
     const net = network({ seed: 34 });
     const a = client(net, 0);
