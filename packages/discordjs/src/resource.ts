@@ -5,7 +5,7 @@
  */
 import { createRequire } from 'node:module';
 import { Readable } from 'node:stream';
-import { applyVolume, assertFile, AudioError, createFfmpegResource, demuxOggOpus, demuxWebmOpus, OpusCodec, OpusVolume, pcmFrames, probeFfmpeg, type AudioResource as VwResource } from '@voicewire/audio';
+import { applyVolume, assertFile, AudioError, createFfmpegResource, createOggOpusResource, createWebmOpusResource, OpusCodec, OpusVolume, pcmFrames, probeFfmpeg, type AudioResource as VwResource } from '@voicewire/audio';
 import { SILENCE_FRAME, StreamType, TransformerType } from './enums.js';
 import type { AudioPlayer } from './player.js';
 
@@ -176,12 +176,50 @@ async function* atVolume(packets: AsyncIterable<Uint8Array>, volume: VolumeTrans
   }
 }
 
-async function* fromVwResource(r: VwResource): AsyncGenerator<Uint8Array> {
-  try {
-    for (let f = await r.read(); f; f = await r.read()) yield f;
-  } finally {
-    r.close();
-  }
+const asBuffer = (p: Uint8Array): Buffer => (Buffer.isBuffer(p) ? p : Buffer.from(p.buffer, p.byteOffset, p.byteLength));
+
+/**
+ * The playStream of a resource voicewire demuxes (Ogg, WebM, ffmpeg's Ogg): an object-mode Readable of Opus
+ * packets that takes them from the resource synchronously while it has them buffered, and waits on its promise
+ * only when it has none. Through async generators, every packet cost a few promises and a generator step.
+ */
+function readableOf(r: VwResource, map?: (frame: Uint8Array) => Uint8Array): Readable {
+  let waiting = false;
+  const put = (stream: Readable, f: Uint8Array): boolean => stream.push(asBuffer(map ? map(f) : f));
+  return new Readable({
+    objectMode: true,
+    highWaterMark: 16,
+    read() {
+      if (waiting) return;
+      try {
+        for (;;) {
+          const f = r.readSync ? r.readSync() : undefined;
+          if (f === null) return void this.push(null);
+          if (f === undefined) break;
+          if (!put(this, f)) return;
+        }
+      } catch (e) {
+        return void this.destroy(e instanceof Error ? e : new Error(String(e)));
+      }
+      waiting = true;
+      r.read().then(
+        (f) => {
+          waiting = false;
+          if (this.destroyed) return;
+          if (f === null) this.push(null);
+          else put(this, f); // the stream asks for more itself while it is below its high-water mark
+        },
+        (e: unknown) => {
+          waiting = false;
+          this.destroy(e instanceof Error ? e : new Error(String(e)));
+        },
+      );
+    },
+    destroy(err, callback) {
+      r.close();
+      callback(err);
+    },
+  });
 }
 
 async function* opusObjects(input: Readable): AsyncGenerator<Uint8Array> {
@@ -202,7 +240,9 @@ export function createAudioResource<Metadata = null>(input: string | Readable, o
   let encoder: OpusCodec | undefined;
   const codec = (): OpusCodec => (encoder ??= new OpusCodec());
   const edges: Edge[] = [];
-  let packets: AsyncIterable<Uint8Array>;
+  let packets: AsyncIterable<Uint8Array> | null = null;
+  /** A demuxed resource: its packets are pulled synchronously (readableOf) instead of through `packets`. */
+  let demuxed: VwResource | null = null;
   let onDestroy = (): void => {};
   let seekable: VwResource | undefined;
   const startAtMs = typeof input === 'string' ? options.startAtMs : undefined;
@@ -238,7 +278,7 @@ export function createAudioResource<Metadata = null>(input: string | Readable, o
       seekable = r;
       onDestroy = () => r.close();
       edges.push(edge(TransformerType.FFmpegOgg, StreamType.Arbitrary, StreamType.OggOpus, 2), edge(TransformerType.OggOpusDemuxer, StreamType.OggOpus, StreamType.Opus, 1));
-      packets = fromVwResource(r);
+      demuxed = r;
       break;
     }
     case StreamType.Raw: {
@@ -256,10 +296,14 @@ export function createAudioResource<Metadata = null>(input: string | Readable, o
     case StreamType.OggOpus:
     case StreamType.WebmOpus: {
       const src = input as Readable;
-      onDestroy = () => src.destroy();
       const ogg = inputType === StreamType.OggOpus;
       edges.push(edge(ogg ? TransformerType.OggOpusDemuxer : TransformerType.WebmOpusDemuxer, inputType, StreamType.Opus, 1));
-      packets = (ogg ? demuxOggOpus : demuxWebmOpus)(src as AsyncIterable<Uint8Array>);
+      const r = (ogg ? createOggOpusResource : createWebmOpusResource)(src as AsyncIterable<Uint8Array>, { title: ogg ? 'ogg opus' : 'webm opus' });
+      demuxed = r;
+      onDestroy = () => {
+        r.close();
+        src.destroy();
+      };
       break;
     }
     case StreamType.Opus: {
@@ -271,16 +315,30 @@ export function createAudioResource<Metadata = null>(input: string | Readable, o
     default:
       throw new TypeError(`unknown inputType ${String(inputType)}; use a StreamType`);
   }
-  if (inline && inputType !== StreamType.Arbitrary && inputType !== StreamType.Raw) {
-    edges.push(edge(TransformerType.InlineVolume, StreamType.Opus, StreamType.Opus, 0.5));
-    packets = atVolume(packets, volume as VolumeTransformer);
+  let playStream: Readable;
+  if (demuxed) {
+    let atLevel: ((f: Uint8Array) => Uint8Array) | undefined;
+    let path: OpusVolume | undefined;
+    if (inline && inputType !== StreamType.Arbitrary) {
+      edges.push(edge(TransformerType.InlineVolume, StreamType.Opus, StreamType.Opus, 0.5));
+      const p = (path = new OpusVolume());
+      atLevel = (f) => p.apply(f, (volume as VolumeTransformer).volume);
+    }
+    playStream = readableOf(demuxed, atLevel);
+    playStream.once('close', () => path?.close());
+  } else {
+    let ps = packets as AsyncIterable<Uint8Array>;
+    if (inline && inputType !== StreamType.Arbitrary && inputType !== StreamType.Raw) {
+      edges.push(edge(TransformerType.InlineVolume, StreamType.Opus, StreamType.Opus, 0.5));
+      ps = atVolume(ps, volume as VolumeTransformer);
+    }
+    playStream = Readable.from(
+      (async function* () {
+        for await (const p of ps) yield asBuffer(p);
+      })(),
+      { objectMode: true, highWaterMark: 16 },
+    );
   }
-  const playStream = Readable.from(
-    (async function* () {
-      for await (const p of packets) yield Buffer.isBuffer(p) ? p : Buffer.from(p.buffer, p.byteOffset, p.byteLength);
-    })(),
-    { objectMode: true, highWaterMark: 16 },
-  );
   playStream.once('close', () => {
     onDestroy();
     encoder?.close();
