@@ -36,6 +36,22 @@ export interface FfmpegOptions {
   readonly startAtMs?: number;
 }
 
+/**
+ * SIGKILL for a child that has not exited, by its own pid and never through `ChildProcess.kill()`: once libuv has
+ * reaped a child whose exit Node could not report any more (a process on its way out), the handle's pid is 0 and
+ * `kill()` sends the signal to pid 0 — the caller's whole process group (seen: a test worker exiting with ffmpeg
+ * children took the test runner and its shell with it). Never throws.
+ */
+export function killChild(child: Pick<ChildProcess, 'pid' | 'exitCode' | 'signalCode'>): void {
+  const pid = child.pid;
+  if (child.exitCode !== null || child.signalCode !== null || typeof pid !== 'number' || !Number.isInteger(pid) || pid <= 0) return;
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // gone already (ESRCH)
+  }
+}
+
 const live = new Set<ChildProcess>();
 let exitHookInstalled = false;
 function trackChild(child: ChildProcess): void {
@@ -44,7 +60,7 @@ function trackChild(child: ChildProcess): void {
   if (!exitHookInstalled) {
     exitHookInstalled = true;
     process.once('exit', () => {
-      for (const c of live) c.kill('SIGKILL');
+      for (const c of live) killChild(c);
     });
   }
 }
@@ -84,9 +100,7 @@ function spawnFfmpeg(input: string | AsyncIterable<Uint8Array>, title: string, o
   child.stderr?.on('data', (d: Buffer) => {
     if (stderr.length < 4000) stderr += d.toString();
   });
-  const kill = (): void => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  };
+  const kill = (): void => killChild(child);
   const failure = new Promise<never>((_, reject) => {
     child.once('error', (e: NodeJS.ErrnoException) => {
       reject(e.code === 'ENOENT' ? new AudioError('E_FFMPEG_MISSING', `ffmpeg was not found (${ffmpeg}); install it (e.g. apt-get install ffmpeg) or pass ffmpegPath`) : new AudioError('E_FFMPEG_FAILED', `could not start ffmpeg: ${e.message}`));

@@ -11,7 +11,7 @@ export { OggOpusMuxer, muxOggOpus, type OggOpusMuxerOptions } from './ogg-mux.js
 export { oggCrc } from './ogg-crc.js';
 export * from './pcm.js';
 export * from './resource.js';
-export { createFfmpegResource, probeFfmpeg, type FfmpegOptions } from './ffmpeg.js';
+export { createFfmpegResource, killChild, probeFfmpeg, type FfmpegOptions } from './ffmpeg.js';
 export * from './player.js';
 export * from './recorder.js';
 export * from './listen.js';
