@@ -3,6 +3,7 @@
  * come out. OpusHead and OpusTags are checked; every audio packet must be 20 ms (Discord's frame size), so
  * frames pass through to RTP without re-encoding.
  */
+import { concatBytes } from '@voicewire/voice-protocol';
 import { AudioError } from './errors.js';
 import { oggPageCrc } from './ogg-crc.js';
 import { opusPacketDurationTenthsMs } from './opus-toc.js';
@@ -63,15 +64,10 @@ export class OggOpusDemuxer {
       const total = this.straddlingPageLength(chunk);
       if (total < 0 || total > carried + chunk.length) {
         // the page is still incomplete: keep what there is (small: less than one page)
-        const merged = new Uint8Array(carried + chunk.length);
-        merged.set(this.buf, 0);
-        merged.set(chunk, carried);
-        this.buf = merged;
+        this.buf = concatBytes([this.buf, chunk]);
         return out;
       }
-      const page = new Uint8Array(total);
-      page.set(this.buf, 0);
-      page.set(chunk.subarray(0, total - carried), carried);
+      const page = concatBytes([this.buf, chunk.subarray(0, total - carried)]);
       this.buf = EMPTY;
       this.parsePages(page, 0, out);
       from = total - carried;

@@ -8,6 +8,7 @@
  * Hostile input never throws anything but AudioError, and never grows memory without bound: an element that has
  * to be held whole (a block, CodecPrivate) is capped at MAX_BUFFERED_ELEMENT.
  */
+import { concatBytes } from '@voicewire/voice-protocol';
 import { AudioError } from './errors.js';
 import { opusPacketDurationTenthsMs } from './opus-toc.js';
 import type { OpusHead } from './ogg-demux.js';
@@ -111,18 +112,12 @@ export class WebmOpusDemuxer {
       const need = this.straddlingElementLength(carried, chunk);
       if (need < 0 || need > rest + chunk.length) {
         // still incomplete: keep what there is (less than one element)
-        const merged = new Uint8Array(rest + chunk.length);
-        merged.set(carried, 0);
-        merged.set(chunk, rest);
-        this.buf = merged;
+        this.buf = concatBytes([carried, chunk]);
         this.off = 0;
         this.parse(out);
         return out;
       }
-      const element = new Uint8Array(need);
-      element.set(carried, 0);
-      element.set(chunk.subarray(0, need - rest), rest);
-      this.buf = element;
+      this.buf = concatBytes([carried, chunk.subarray(0, need - rest)]);
       this.off = 0;
       this.parse(out);
       chunk = this.skip(chunk.subarray(need - rest));
@@ -148,12 +143,8 @@ export class WebmOpusDemuxer {
    * -1 while its header is incomplete.
    */
   private straddlingElementLength(carried: Uint8Array, chunk: Uint8Array): number {
-    const probe = new Uint8Array(Math.min(carried.length, 12) + Math.min(chunk.length, 12));
-    if (carried.length >= 12) probe.set(carried.subarray(0, 12), 0);
-    else {
-      probe.set(carried, 0);
-      probe.set(chunk.subarray(0, probe.length - carried.length), carried.length);
-    }
+    // an element id and size take at most 4 + 8 bytes
+    const probe = carried.length >= 12 ? carried : concatBytes([carried, chunk.subarray(0, 12 - carried.length)]);
     const id = vint(probe, 0, true);
     if (!id) return -1;
     const size = vint(probe, id.len, false);

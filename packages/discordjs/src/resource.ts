@@ -315,23 +315,16 @@ export function createAudioResource<Metadata = null>(input: string | Readable, o
     default:
       throw new TypeError(`unknown inputType ${String(inputType)}; use a StreamType`);
   }
+  // Opus that arrives as Opus (not through ffmpeg or the encoder) takes the inline volume as Opus: decode, scale, encode
+  const opusVolume = inline && inputType !== StreamType.Arbitrary && inputType !== StreamType.Raw;
+  if (opusVolume) edges.push(edge(TransformerType.InlineVolume, StreamType.Opus, StreamType.Opus, 0.5));
   let playStream: Readable;
   if (demuxed) {
-    let atLevel: ((f: Uint8Array) => Uint8Array) | undefined;
-    let path: OpusVolume | undefined;
-    if (inline && inputType !== StreamType.Arbitrary) {
-      edges.push(edge(TransformerType.InlineVolume, StreamType.Opus, StreamType.Opus, 0.5));
-      const p = (path = new OpusVolume());
-      atLevel = (f) => p.apply(f, (volume as VolumeTransformer).volume);
-    }
-    playStream = readableOf(demuxed, atLevel);
+    const path = opusVolume ? new OpusVolume() : undefined;
+    playStream = readableOf(demuxed, path && ((f) => path.apply(f, (volume as VolumeTransformer).volume)));
     playStream.once('close', () => path?.close());
   } else {
-    let ps = packets as AsyncIterable<Uint8Array>;
-    if (inline && inputType !== StreamType.Arbitrary && inputType !== StreamType.Raw) {
-      edges.push(edge(TransformerType.InlineVolume, StreamType.Opus, StreamType.Opus, 0.5));
-      ps = atVolume(ps, volume as VolumeTransformer);
-    }
+    const ps = opusVolume ? atVolume(packets as AsyncIterable<Uint8Array>, volume as VolumeTransformer) : (packets as AsyncIterable<Uint8Array>);
     playStream = Readable.from(
       (async function* () {
         for await (const p of ps) yield asBuffer(p);
