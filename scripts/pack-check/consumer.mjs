@@ -1,7 +1,7 @@
 // Runs inside a fresh npm project outside the repository, with only the packed tarballs installed: every public
 // package imports with plain Node, and the top-level package joins the installed emulator with DAVE using the
 // three-option call. Prints `RESULT {json}`.
-const names = ['voicewire', '@voicewire/voice-protocol', '@voicewire/voice', '@voicewire/crypto-noble', '@voicewire/crypto-node', '@voicewire/crypto-sodium', '@voicewire/crypto-sodium/create', '@voicewire/crypto-dave', '@voicewire/transport-node', '@voicewire/transport-bun', '@voicewire/audio', '@voicewire/voice-server', '@voicewire/testkit', '@voicewire/testkit/node', '@voicewire/discordjs'];
+const names = ['voicewire', '@voicewire/voice-protocol', '@voicewire/voice', '@voicewire/crypto-noble', '@voicewire/crypto-node', '@voicewire/crypto-sodium', '@voicewire/crypto-sodium/create', '@voicewire/crypto-dave', '@voicewire/transport-node', '@voicewire/transport-bun', '@voicewire/udp-native', '@voicewire/audio', '@voicewire/voice-server', '@voicewire/testkit', '@voicewire/testkit/node', '@voicewire/discordjs'];
 let passed = 0;
 let failed = 0;
 const check = (ok, what) => {
@@ -35,6 +35,30 @@ try {
   check(setup.dave.maxProtocolVersion === 1 && setup.transport === 'node', `describeSetup(): ${setup.crypto.provider} (${setup.crypto.why})`);
 } catch (e) {
   check(false, `join with the installed packages: ${String(e?.message ?? e).split('\n')[0]}`);
+}
+// Batched UDP from the tarballs: npm built @voicewire/udp-native with node-gyp on install (no prebuilt download),
+// and a connection on the shared socket pool joins the installed emulator with DAVE and sends through sendmmsg.
+try {
+  const { loadUdpNative } = await import('@voicewire/udp-native');
+  const native = loadUdpNative();
+  check(native.loaded, `@voicewire/udp-native built on install: ${native.loaded ? native.detail : native.reason}`);
+  const { joinVoiceChannel, createNodeTransport } = await import('voicewire');
+  const { startVoiceServer } = await import('@voicewire/voice-server');
+  const server = await startVoiceServer({ tls: false, udpPorts: 2 });
+  const transport = createNodeTransport({ udp: 'pool' });
+  const conns = ['104694319306248192', '158049329150427136'].map((userId) =>
+    joinVoiceChannel({ guildId: '1', channelId: '2', adapterCreator: server.adapterCreator(userId), userId, transport, session: { wsScheme: 'ws' } }),
+  );
+  try {
+    await Promise.all(conns.map((c) => c.ready({ timeoutMs: 10_000, e2ee: true })));
+    const stats = transport.udpStats();
+    check(conns.every((c) => c.e2ee) && stats.pool.sockets === 1 && stats.batch.syscalls > 0, `a shared-pool connection joins with DAVE (${transport.describe()})`);
+  } finally {
+    for (const c of conns) c.destroy();
+    await server.close();
+  }
+} catch (e) {
+  check(false, `batched UDP with the installed packages: ${String(e?.message ?? e).split('\n')[0]}`);
 }
 // The @discordjs/voice drop-in, installed from its tarball: a bot's join and entersState.
 try {

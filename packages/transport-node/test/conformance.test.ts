@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { transportConformance } from '@voicewire/testkit';
 import { startEchoFixtures, type RunningFixtures } from '@voicewire/testkit/node';
-import { nodeTransport } from '../src/index.js';
+import { createNodeTransport, nodeTransport } from '../src/index.js';
 
 let fixtures: RunningFixtures;
 beforeAll(async () => {
@@ -9,6 +9,9 @@ beforeAll(async () => {
 });
 afterAll(() => fixtures.close());
 
-describe('transport conformance: node', () => {
-  for (const c of transportConformance(nodeTransport, () => fixtures)) it(c.name, c.run, 15_000);
-});
+// The same suite on every UDP mode: the default connected sockets, batched sends, and the shared socket pool.
+for (const transport of [nodeTransport, createNodeTransport({ udp: 'batched' }), createNodeTransport({ udp: 'pool' }), createNodeTransport({ udp: 'pool', udpNative: false })]) {
+  describe(`transport conformance: ${transport.describe()}`, () => {
+    for (const c of transportConformance(transport, () => fixtures)) it(c.name, c.run, 15_000);
+  });
+}

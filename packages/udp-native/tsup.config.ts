@@ -1,0 +1,3 @@
+import { defineConfig } from 'tsup';
+import { packageConfig } from '../../tsup.shared.ts';
+export default defineConfig(packageConfig());
