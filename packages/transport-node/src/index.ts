@@ -124,7 +124,10 @@ export function createNodeTransport(options: NodeTransportOptions = {}): NodeTra
   const queueLimit = options.udpQueueLimit ?? 64;
   const describe = (): string => {
     const why = native && !native.loaded ? ` (${native.reason})` : '';
-    if (mode === 'socket') return 'node:dgram, a connected socket per connection';
+    if (mode === 'socket') {
+      const n = loadUdpNative();
+      return `node:dgram, a connected socket per connection (opt-in batched sends, udp: 'batched' or 'pool': ${n.loaded ? `${n.detail} loaded` : n.reason})`;
+    }
     if (mode === 'batched') return batcher ? `a connected socket per connection, each turn's datagrams in one call to ${native?.loaded ? native.detail : ''}` : `a connected socket per connection, one node:dgram send per datagram${why}`;
     return `a pool of shared sockets (at most one connection per remote voice server on each, ${perSocket} in all), ${batcher ? `each turn's datagrams in one call to ${native?.loaded ? native.detail : ''}` : `one node:dgram send per datagram${why}`}`;
   };

@@ -11,8 +11,9 @@ const argv = process.argv.slice(2);
 if (argv.includes('--help')) {
   console.log(
     [
-      'usage: voicewire-server [--port N] [--no-tls] [--heartbeat-ms N] [--discord [fixtures.json]] [--discord-port N]',
+      'usage: voicewire-server [--port N] [--udp-ports N] [--no-tls] [--heartbeat-ms N] [--discord [fixtures.json]] [--discord-port N]',
       '  --port N              voice endpoint and UDP on port N, the second endpoint on N+1 (default: free ports)',
+      '  --udp-ports N         serve N UDP voice servers, given to sessions in turn (default 1; the first on --port)',
       '  --no-tls              plain ws instead of wss',
       '  --heartbeat-ms N      the voice gateway heartbeat interval (default 13750)',
       "  --discord [file]      also serve Discord's REST API and gateway v10 for discord.js; guilds, channels, users and",
@@ -50,10 +51,12 @@ if (di >= 0) {
 const discordPort = value('--discord-port');
 const port = value('--port');
 const heartbeatIntervalMs = value('--heartbeat-ms');
+const udpPorts = value('--udp-ports');
 const server = await startVoiceServer({
   tls: !plain,
   ...(port !== undefined ? { port } : {}),
   ...(heartbeatIntervalMs !== undefined ? { heartbeatIntervalMs } : {}),
+  ...(udpPorts !== undefined ? { udpPorts } : {}),
   ...(discord ? { discord, ...(discordPort !== undefined ? { discordPort } : {}) } : {}),
 }).catch((e: Error) => {
   console.error(`voicewire-server: ${e.message}`);
@@ -64,7 +67,7 @@ const lines = [
   'voicewire local voice server',
   `  voice endpoint     ${server.endpoint}   (VOICE_SERVER_UPDATE endpoint; clients connect to ${server.tls ? 'wss' : 'ws'}://${server.endpoint}/?v=8)`,
   `  second endpoint    ${server.secondaryEndpoint}   (used for server migrations)`,
-  `  UDP                127.0.0.1:${server.udpPort}`,
+  `  UDP                ${server.udpPorts.map((p) => `127.0.0.1:${p}`).join(', ')}`,
   `  main gateway       ${server.gatewayUrl}   (Hello, Identify → READY, heartbeats, op 4 → voice dispatches; any token)`,
 ];
 if (server.discord) {

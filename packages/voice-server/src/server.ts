@@ -38,6 +38,12 @@ export interface VoiceServerOptions {
   /** Port of the voice endpoint and of UDP (the second endpoint takes the next port). Default: any free port. */
   readonly port?: number;
   /**
+   * UDP voice servers to serve (default 1, at most 64): sessions are given them in turn in Ready, as Discord gives
+   * guilds different voice servers, so that a client's shared socket pool has several remotes to talk to. The
+   * first is on `port`; the others on free ports (`udpPorts` lists them all).
+   */
+  readonly udpPorts?: number;
+  /**
    * Serve Discord's REST API and main gateway (v10) for discord.js and other bot libraries, with these fixtures
    * (`true` or `{}`: one bot, `DEFAULT_BOT_TOKEN`, in one guild). Over plain http/ws on this machine; see
    * `server.discord` for the URLs to give the client.
@@ -72,7 +78,10 @@ interface Endpoint {
 export class VoiceServer {
   readonly core: VoiceServerCore;
   readonly certificate: LocalCertificate | null;
+  /** The first UDP voice server's port. */
   readonly udpPort: number;
+  /** Every UDP voice server's port (one unless started with `udpPorts`). */
+  readonly udpPorts: readonly number[];
   private readonly endpoints: Endpoint[];
   // Voice and main gateway messages are small: a client that sends more than 1 MiB is closed (1009), not parsed.
   private readonly voiceWss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 1 << 20 });
@@ -93,7 +102,7 @@ export class VoiceServer {
   private readonly t0 = performance.now();
 
   private constructor(
-    private readonly udp: Socket,
+    private readonly udps: readonly Socket[],
     endpoints: Endpoint[],
     certificate: LocalCertificate | null,
     private readonly options: VoiceServerOptions,
@@ -102,7 +111,8 @@ export class VoiceServer {
   ) {
     this.endpoints = endpoints;
     this.certificate = certificate;
-    this.udpPort = (udp.address() as { port: number }).port;
+    this.udpPorts = udps.map((u) => (u.address() as { port: number }).port);
+    this.udpPort = this.udpPorts[0] as number;
     this.core = new VoiceServerCore({
       // Tokens, session ids, SSRCs and keys from a cryptographic source unless a test seeds its own.
       random: options.random ?? secureRandom,
@@ -110,6 +120,7 @@ export class VoiceServer {
       crypto: options.crypto ?? (nodeProvider.modes.length === 2 ? nodeProvider : nobleProvider),
       endpoint: this.endpoint,
       udp: { address: host, port: this.udpPort },
+      moreUdp: this.udpPorts.slice(1).map((port) => ({ address: host, port })),
       observeMedia: options.onRelay !== undefined,
       daveByDefault: options.dave ?? true,
       ...(options.heartbeatIntervalMs !== undefined ? { heartbeatIntervalMs: options.heartbeatIntervalMs } : {}),
@@ -122,14 +133,16 @@ export class VoiceServer {
     this.voiceWss.on('connection', (ws) => this.onVoiceSocket(ws));
     this.gatewayWss.on('connection', (ws) => this.onGatewaySocket(ws));
     const onRtp = options.onRtp;
-    udp.on('message', (msg, rinfo) => {
-      if (onRtp && msg.length >= 12 && (msg[1] as number) === 0x78) onRtp(msg.readUInt32BE(8), msg.readUInt16BE(2));
-      if (this.closed) return;
-      this.core.handleUdp({ address: rinfo.address, port: rinfo.port }, msg, this.now());
-      // UDP input moves no deadline: drain what it produced without recomputing the timer (O(1) per packet).
-      while (this.core.pendingOutputs > 0) this.handleOutput(this.core.poll());
+    udps.forEach((udp, via) => {
+      udp.on('message', (msg, rinfo) => {
+        if (onRtp && msg.length >= 12 && (msg[1] as number) === 0x78) onRtp(msg.readUInt32BE(8), msg.readUInt16BE(2));
+        if (this.closed) return;
+        this.core.handleUdp({ address: rinfo.address, port: rinfo.port }, msg, this.now(), via);
+        // UDP input moves no deadline: drain what it produced without recomputing the timer (O(1) per packet).
+        while (this.core.pendingOutputs > 0) this.handleOutput(this.core.poll());
+      });
+      udp.on('error', () => {});
     });
-    udp.on('error', () => {});
   }
 
   static async start(options: VoiceServerOptions = {}): Promise<VoiceServer> {
@@ -152,16 +165,22 @@ export class VoiceServer {
     const base = options.port ?? 0;
     if (!Number.isInteger(base) || base < 0 || base > 65534) throw new RangeError(`port must be 1–65534 (the second endpoint uses port + 1), or 0 for any; got ${base}`);
     const endpoints = [await listen(base), await listen(base === 0 ? 0 : base + 1)];
-    const udp = createSocket(host.includes(':') ? 'udp6' : 'udp4');
-    await new Promise<void>((resolve, reject) => {
-      udp.once('error', reject);
-      udp.bind(base, host, () => resolve());
-    });
-    try {
-      // Many bots send in the same millisecond: a bigger receive buffer (capped by the kernel's rmem_max).
-      udp.setRecvBufferSize(4 * 1024 * 1024);
-    } catch {
-      // keep the default
+    const udpCount = options.udpPorts ?? 1;
+    if (!Number.isInteger(udpCount) || udpCount < 1 || udpCount > 64) throw new RangeError(`udpPorts must be 1–64; got ${udpCount}`);
+    const udps: Socket[] = [];
+    for (let i = 0; i < udpCount; i++) {
+      const udp = createSocket(host.includes(':') ? 'udp6' : 'udp4');
+      await new Promise<void>((resolve, reject) => {
+        udp.once('error', reject);
+        udp.bind(i === 0 ? base : 0, host, () => resolve());
+      });
+      try {
+        // Many bots send in the same millisecond: a bigger receive buffer (capped by the kernel's rmem_max).
+        udp.setRecvBufferSize(4 * 1024 * 1024);
+      } catch {
+        // keep the default
+      }
+      udps.push(udp);
     }
     let discordHttp: Server | null = null;
     if (options.discord) {
@@ -174,7 +193,7 @@ export class VoiceServer {
         (discordHttp as Server).listen(port, host, () => resolve());
       });
     }
-    return new VoiceServer(udp, endpoints, certificate, options, host, discordHttp);
+    return new VoiceServer(udps, endpoints, certificate, options, host, discordHttp);
   }
 
   /** `host:port` of the voice gateway, as VOICE_SERVER_UPDATE carries it. */
@@ -315,7 +334,7 @@ export class VoiceServer {
           }),
       ),
     );
-    await new Promise<void>((resolve) => this.udp.close(() => resolve()));
+    await Promise.all(this.udps.map((udp) => new Promise<void>((resolve) => udp.close(() => resolve()))));
   }
 
   // ── internals ──
@@ -443,7 +462,7 @@ export class VoiceServer {
         break;
       case 'udp-send':
         try {
-          this.udp.send(o.data, o.to.port, o.to.address);
+          (this.udps[o.via ?? 0] as Socket).send(o.data, o.to.port, o.to.address);
         } catch {
           // an address a client sent (Select Protocol) that no socket can reach: that client gets nothing
         }

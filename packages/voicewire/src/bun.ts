@@ -19,6 +19,7 @@ export type { JoinOptions, SetupReport } from './defaults.js';
 const api = makeApi(
   nodeLikeChoice(`bun ${(process.versions as { bun?: string }).bun ?? ''}`, bunTransport, (ca) => createBunTransport({ ca: ca.join('\n') }), { provider: nobleProvider, label: 'noble (pure JavaScript, both modes)' }, (message) =>
     process.emitWarning(message, { code: 'VOICEWIRE_NO_DAVE' }),
+    "Bun's udpSocket, a connected socket per connection",
   ),
 );
 

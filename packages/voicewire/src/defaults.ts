@@ -13,6 +13,8 @@ import { joinVoiceChannel as joinWith, type JoinVoiceChannelOptions, type Transp
 export interface RuntimeChoice {
   readonly runtime: string;
   readonly transport: Transport;
+  /** How the transport sends UDP datagrams, and why (for describeSetup()). */
+  readonly udp: string;
   /** The runtime's transport, trusting these extra CA certificates (PEM) besides the system's. */
   readonly transportWithCa: (ca: readonly string[]) => Transport;
   readonly crypto: CryptoProvider;
@@ -38,6 +40,8 @@ export type JoinOptions = Omit<JoinVoiceChannelOptions, 'transport' | 'crypto' |
 export interface SetupReport {
   readonly runtime: string;
   readonly transport: string;
+  /** How UDP datagrams are sent (one socket per connection, batched, or a shared pool) and whether the add-on loaded. */
+  readonly udp: string;
   readonly crypto: { readonly provider: string; readonly modes: readonly string[]; readonly why: string };
   readonly dave: { readonly provider: string; readonly maxProtocolVersion: number };
   /** The Opus codec @voicewire/audio uses: native `@discordjs/opus`, else WebAssembly `opusscript`. */
@@ -75,6 +79,7 @@ export function makeApi(choice: RuntimeChoice): { joinVoiceChannel(options: Join
       return {
         runtime: choice.runtime,
         transport: choice.transport.name,
+        udp: choice.udp,
         crypto: { provider: choice.crypto.name, modes: [...choice.crypto.modes], why: choice.cryptoReason },
         dave: { provider: daveProvider.name, maxProtocolVersion: daveProvider.maxProtocolVersion },
         opus: opusReport(),
@@ -96,7 +101,7 @@ const require = createRequire(import.meta.url);
 const firstLine = (e: unknown): string => String((e as Error)?.message ?? e).split('\n')[0] as string;
 
 /** The choice for a Node-compatible runtime (Node, Bun): sodium-native when it loads, else `fallback`. */
-export function nodeLikeChoice(runtime: string, transport: Transport, transportWithCa: (ca: readonly string[]) => Transport, fallback: { provider: CryptoProvider; label: string }, warn: (m: string) => void): RuntimeChoice {
+export function nodeLikeChoice(runtime: string, transport: Transport, transportWithCa: (ca: readonly string[]) => Transport, fallback: { provider: CryptoProvider; label: string }, warn: (m: string) => void, udp: string): RuntimeChoice {
   let crypto: CryptoProvider;
   let cryptoReason: string;
   try {
@@ -109,6 +114,7 @@ export function nodeLikeChoice(runtime: string, transport: Transport, transportW
   return {
     runtime,
     transport,
+    udp,
     transportWithCa,
     crypto,
     cryptoReason,

@@ -44,6 +44,8 @@ describe('voicewire (the top-level package)', () => {
     const s = describeSetup();
     expect(s.runtime).toBe(`node ${process.versions.node}`);
     expect(s.transport).toBe('node');
+    // the add-on is built on install here: the report says batched sends are available, and how to opt in
+    expect(s.udp).toMatch(/connected socket per connection.*udp: 'batched' or 'pool'.*sendmmsg\) loaded/);
     expect(['sodium', 'node']).toContain(s.crypto.provider);
     expect(s.crypto.why.length).toBeGreaterThan(10);
     expect(s.crypto.modes.length).toBeGreaterThan(0);

@@ -26,9 +26,12 @@ export interface RelayOptions {
   readonly isDeaf: (s: ServerSession) => boolean;
 }
 
+const sourceKey = (a: UdpAddress, via: number): string => (via === 0 ? udpKey(a) : `${udpKey(a)}#${via}`);
+
 export class Relay {
   private readonly bySsrc = new Map<number, ServerSession>();
   private readonly byChannel = new Map<string, Set<ServerSession>>();
+  /** `address|port` (`address|port#via` on UDP server `via` > 0) → the session that discovered from it. */
   private readonly byUdpSource = new Map<string, ServerSession>();
 
   constructor(private readonly queue: ServerOutput[], private readonly stats: RelayStats, private readonly faults: FaultPlan, private readonly o: RelayOptions) {}
@@ -44,7 +47,7 @@ export class Relay {
 
   remove(s: ServerSession): void {
     if (s.udpSource) {
-      const k = udpKey(s.udpSource);
+      const k = sourceKey(s.udpSource, s.udpServer);
       if (this.byUdpSource.get(k) === s) this.byUdpSource.delete(k);
     }
     if (this.bySsrc.get(s.ssrc) === s) this.bySsrc.delete(s.ssrc);
@@ -65,29 +68,34 @@ export class Relay {
     return out;
   }
 
-  /** One datagram. The hot path: O(listeners), no deadline work. */
-  handle(from: UdpAddress, bytes: Uint8Array): void {
-    if (bytes.length === IP_DISCOVERY_LENGTH && bytes[1] === IpDiscoveryType.Request) return this.discovery(from, bytes);
+  /** One datagram, received on UDP server `via`. The hot path: O(listeners), no deadline work. */
+  handle(from: UdpAddress, bytes: Uint8Array, via = 0): void {
+    if (bytes.length === IP_DISCOVERY_LENGTH && bytes[1] === IpDiscoveryType.Request) return this.discovery(from, bytes, via);
     if (classifyDatagram(bytes) !== 'rtp-opus') {
       // Keepalives are echoed to the session that owns the address (Discord used to; clients use the echo to
       // tell a live UDP path from a dead one). RTCP is accepted, not relayed.
       if (bytes.length === UDP_KEEPALIVE_LENGTH && this.o.echoKeepalives) {
-        const owner = this.byUdpSource.get(udpKey(from));
+        const owner = this.byUdpSource.get(sourceKey(from, via));
         if (owner && !this.faults.udpSilent(owner)) {
           this.stats.keepalivesEchoed++;
-          this.queue.push({ type: 'udp-send', to: from, data: bytes.slice() });
+          this.queue.push({ type: 'udp-send', to: from, data: bytes.slice(), via });
         }
       }
       return;
     }
-    this.audio(from, bytes);
+    this.audio(from, bytes, via);
   }
 
-  private discovery(from: UdpAddress, bytes: Uint8Array): void {
+  private discovery(from: UdpAddress, bytes: Uint8Array, via: number): void {
     const req = decodeIpDiscoveryRequest(bytes);
     if (!req.ok) return;
     const s = this.bySsrc.get(req.value.ssrc);
     if (!s || this.faults.udpSilent(s)) return;
+    // a discovery on a UDP server other than the session's own is not answered: its client was told another port
+    if (s.udpServer !== via) {
+      this.stats.spoofedDiscoveries++;
+      return;
+    }
     // The UDP address is bound once per session, to the socket that discovered first: a spoofed request with
     // someone else's SSRC must not re-route their audio.
     if (s.udpSource && (s.udpSource.address !== from.address || s.udpSource.port !== from.port)) {
@@ -95,13 +103,13 @@ export class Relay {
       return;
     }
     s.udpSource = { address: from.address, port: from.port };
-    this.byUdpSource.set(udpKey(from), s);
-    this.queue.push({ type: 'udp-send', to: from, data: encodeIpDiscoveryResponse({ ssrc: req.value.ssrc, address: from.address, port: from.port }) });
+    this.byUdpSource.set(sourceKey(from, via), s);
+    this.queue.push({ type: 'udp-send', to: from, data: encodeIpDiscoveryResponse({ ssrc: req.value.ssrc, address: from.address, port: from.port }), via });
   }
 
-  private audio(from: UdpAddress, bytes: Uint8Array): void {
+  private audio(from: UdpAddress, bytes: Uint8Array, via: number): void {
     const s = this.bySsrc.get(readU32(bytes, 8));
-    if (!s || !s.cipher || !s.udpSource || this.faults.udpSilent(s) || s.udpSource.address !== from.address || s.udpSource.port !== from.port) {
+    if (!s || !s.cipher || !s.udpSource || this.faults.udpSilent(s) || s.udpServer !== via || s.udpSource.address !== from.address || s.udpSource.port !== from.port) {
       this.stats.droppedPackets++;
       return;
     }
@@ -127,7 +135,7 @@ export class Relay {
     for (const listener of listeners) {
       if (!listener.cipher || !listener.udpDest) continue;
       listener.nonce = (listener.nonce + 1) >>> 0;
-      this.queue.push({ type: 'udp-send', to: listener.udpDest, data: listener.cipher.sealRtp(header, payload, listener.nonce) });
+      this.queue.push({ type: 'udp-send', to: listener.udpDest, data: listener.cipher.sealRtp(header, payload, listener.nonce), via: listener.udpServer });
       this.stats.relayedPackets++;
     }
   }

@@ -59,6 +59,7 @@ export class VoiceServerCore {
       identifyTimeoutMs: 10_000,
       rateLimit: { windowMs: 60_000, messages: 120 },
       echoKeepalives: true,
+      moreUdp: [],
       ...config,
       modes: config.modes ?? config.crypto.modes,
     };
@@ -204,11 +205,12 @@ export class VoiceServerCore {
 
   // ───────────────────────────── UDP ─────────────────────────────
 
-  handleUdp(from: UdpAddress, bytes: Uint8Array, now: number): void {
+  /** One datagram from `from`, received on UDP server `via` (0: `udp`, i: `moreUdp[i - 1]`). */
+  handleUdp(from: UdpAddress, bytes: Uint8Array, now: number, via = 0): void {
     // The hot path: only the clock moves here; deadlines run from handleTimeout (the timer output), so a packet
     // costs O(listeners) however many sessions there are.
     if (now > this.now) this.now = now;
-    this.relay.handle(from, bytes);
+    this.relay.handle(from, bytes, via);
   }
 
   // ───────────────────────────── time and outputs ─────────────────────────────
@@ -332,6 +334,7 @@ export class VoiceServerCore {
       mode: null,
       udpSource: null,
       udpDest: null,
+      udpServer: this.nextUdpServer(),
       nonce: 0,
       speaking: 0,
       packetsRelayedIn: 0,
@@ -341,7 +344,8 @@ export class VoiceServerCore {
     conn.lastHeartbeatAt = now;
     this.sessions.set(memberKey(s.guildId, s.userId), s);
     this.relay.add(s);
-    this.sendTo(conn, { op: VoiceOpcode.Ready, d: { ssrc: s.ssrc, ip: this.cfg.udp.address, port: this.cfg.udp.port, modes: this.cfg.modes } });
+    const udp = s.udpServer === 0 ? this.cfg.udp : (this.cfg.moreUdp[s.udpServer - 1] ?? this.cfg.udp);
+    this.sendTo(conn, { op: VoiceOpcode.Ready, d: { ssrc: s.ssrc, ip: udp.address, port: udp.port, modes: this.cfg.modes } });
   }
 
   private onResume(conn: Conn, d: { serverId: string; sessionId: string; token: string; seqAck?: number }, now: number): void {
@@ -512,6 +516,15 @@ export class VoiceServerCore {
 
   private sessionOf(userId: string, guildId: string): ServerSession | undefined {
     return this.sessions.get(memberKey(guildId, userId));
+  }
+
+  private udpTurn = 0;
+  /** The UDP servers in turn, one per new session (always 0 with one server). */
+  private nextUdpServer(): number {
+    const n = 1 + this.cfg.moreUdp.length;
+    const i = this.udpTurn % n;
+    this.udpTurn = (this.udpTurn + 1) % n;
+    return i;
   }
 
   private newSsrc(): number {

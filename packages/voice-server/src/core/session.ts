@@ -29,6 +29,8 @@ export interface ServerSession {
   mode: TransportMode | null;
   udpSource: UdpAddress | null;
   udpDest: UdpAddress | null;
+  /** The UDP server this session was given in Ready (0: the config's `udp`, i: `moreUdp[i - 1]`). */
+  udpServer: number;
   nonce: number;
   speaking: number;
   packetsRelayedIn: number;

@@ -13,7 +13,8 @@ export type ServerOutput =
   | { readonly type: 'ws-close'; readonly connId: number; readonly code: number }
   /** Fault injection: the socket goes silent both ways without a close frame. */
   | { readonly type: 'ws-drop'; readonly connId: number }
-  | { readonly type: 'udp-send'; readonly to: UdpAddress; readonly data: Uint8Array }
+  /** `via`: which of the server's UDP sockets sends it (0: `udp`, i: `moreUdp[i - 1]`); absent means 0. */
+  | { readonly type: 'udp-send'; readonly to: UdpAddress; readonly data: Uint8Array; readonly via?: number }
   /** Opt-in observation of what the relay saw after transport decryption (for tests). */
   | { readonly type: 'relay'; readonly fromUserId: string; readonly ssrc: number; readonly payload: Uint8Array }
   | { readonly type: 'timer'; readonly at: number | null };
@@ -25,6 +26,12 @@ export interface VoiceServerCoreConfig {
   readonly endpoint: string;
   /** Where clients send UDP (Ready.ip / Ready.port). */
   readonly udp: UdpAddress;
+  /**
+   * More UDP voice servers (ports) besides `udp`: sessions are given `udp` and these in turn, each in its Ready,
+   * so that one client socket can talk to several of them (a shared socket pool); a datagram counts only on the
+   * server its session was given.
+   */
+  readonly moreUdp?: readonly UdpAddress[];
   readonly heartbeatIntervalMs?: number;
   /** Modes offered in Ready; defaults to the crypto provider's. */
   readonly modes?: readonly TransportMode[];
