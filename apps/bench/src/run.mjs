@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 const bin = (n) => join(here, '..', '..', '..', 'node_modules', '.bin', n);
 const only = process.argv[2];
-const suites = ['crypto', 'send', 'scale', 'perf', 'stages', 'heap', 'mix', 'slab'].filter((s) => !only || s === only).filter((s) => existsSync(join(here, `${s}.ts`)));
+const suites = ['crypto', 'send', 'scale', 'perf', 'stages', 'heap', 'mix', 'slab', 'udp'].filter((s) => !only || s === only).filter((s) => existsSync(join(here, `${s}.ts`)));
 let status = 0;
 for (const suite of suites) {
   const file = join(here, `${suite}.ts`);

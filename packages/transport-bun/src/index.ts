@@ -1,13 +1,17 @@
 /**
  * voicewire's Bun transport: Bun's WebSocket for the voice gateway and a *connected* `Bun.udpSocket` for UDP.
  * Datagrams go out at once; the ones sent before the socket exists are flushed with one `sendMany`. (Deferring
- * sends to batch them saves nothing at one packet per 20 ms per socket, and a deferred queue can overflow in a
- * burst: measured, then removed.) No protocol logic.
+ * sends on a connected socket to batch them saves nothing at one packet per 20 ms per socket, and a deferred queue
+ * can overflow in a burst: measured, then removed.) Opt-in `udp: 'pool'` shares unconnected sockets across
+ * connections to different voice servers, where a turn's datagrams do batch (pool.ts). No protocol logic.
  *
  * @module @voicewire/transport-bun
  */
 /// <reference path="./bun.d.ts" />
 import { describeSocketError, MAX_VOICE_GATEWAY_MESSAGE_BYTES, QueuedUdpSocket, trustedCertificates, type SocketFailure, type Transport, type TransportWebSocket, type UdpHandlers, type WebSocketHandlers } from '@voicewire/voice';
+import { BunPooledUdpSocket, BunUdpPool, type BunPoolStats } from './pool.js';
+
+export type { BunPoolStats } from './pool.js';
 
 export interface BunTransportOptions {
   /** Extra trusted CA certificates (PEM) for `wss://`, e.g. the local voice server's. */
@@ -16,6 +20,21 @@ export interface BunTransportOptions {
   readonly udpQueueLimit?: number;
   /** Largest voice gateway message accepted (bytes); a larger one closes the socket with 1009. Default 1 MiB. */
   readonly maxMessageBytes?: number;
+  /**
+   * `socket` (default): a connected socket per connection. `pool`: connections share unconnected sockets, at most
+   * one connection per remote voice server on each (`poolSocketLimit` in all), with each socket's datagrams of one
+   * turn in one `sendMany` (sendmmsg).
+   */
+  readonly udp?: 'socket' | 'pool';
+  /** Connections on one shared socket in `pool` mode (default 256). */
+  readonly poolSocketLimit?: number;
+}
+
+/** The Bun transport, with what it chose for UDP and the pool's counters. */
+export interface BunTransport extends Transport {
+  readonly udp: 'socket' | 'pool';
+  describe(): string;
+  udpStats(): { readonly pool: Readonly<BunPoolStats> | null };
 }
 
 const NOT_BUN = 'the Bun transport runs only on Bun; on Node use createNodeTransport() (or let voicewire choose: omit `transport`)';
@@ -135,13 +154,25 @@ class BunUdpSocket extends QueuedUdpSocket {
   }
 }
 
-export function createBunTransport(options: BunTransportOptions = {}): Transport {
+export function createBunTransport(options: BunTransportOptions = {}): BunTransport {
+  const mode = options.udp ?? 'socket';
+  if (mode !== 'socket' && mode !== 'pool') throw new TypeError(`udp must be 'socket' or 'pool'; got ${String(mode)}`);
+  const perSocket = options.poolSocketLimit ?? 256;
+  if (!Number.isInteger(perSocket) || perSocket < 1) throw new RangeError(`poolSocketLimit must be a positive integer; got ${perSocket}`);
+  const pool = mode === 'pool' ? new BunUdpPool(perSocket) : null;
+  const queueLimit = options.udpQueueLimit ?? 256;
   return {
-    name: 'bun',
+    name: mode === 'socket' ? 'bun' : 'bun (udp: pool)',
+    udp: mode,
+    describe: () =>
+      pool
+        ? `a pool of shared Bun.udpSocket sockets (at most one connection per remote voice server on each, ${perSocket} in all), each socket's datagrams of a turn in one sendMany (sendmmsg)`
+        : "Bun's udpSocket, a connected socket per connection",
+    udpStats: () => ({ pool: pool ? { ...pool.stats } : null }),
     connectWebSocket: (url, handlers) => new BunWebSocket(url, handlers, options),
-    connectUdp: (host, port, handlers) => new BunUdpSocket(host, port, handlers, options.udpQueueLimit ?? 256),
+    connectUdp: (host, port, handlers) => (pool ? new BunPooledUdpSocket(host, port, handlers, queueLimit, pool) : new BunUdpSocket(host, port, handlers, queueLimit)),
   };
 }
 
-export const bunTransport: Transport = createBunTransport();
+export const bunTransport: BunTransport = createBunTransport();
 export default bunTransport;

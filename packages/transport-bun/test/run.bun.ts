@@ -55,6 +55,74 @@ async function* toneFrames(hz: number, frames: number): AsyncGenerator<Uint8Arra
 const fixtures = await startEchoFixtures();
 const cases: TestCase[] = [
   ...transportConformance(bunTransport, () => fixtures),
+  ...transportConformance(createBunTransport({ udp: 'pool' }), () => fixtures),
+  {
+    name: 'bun pool: one shared socket per remote pair, echoes routed to their own connection, a turn in one sendMany',
+    run: async () => {
+      const { createSocket } = await import('node:dgram');
+      const echoes = await Promise.all(
+        [0, 1].map(
+          () =>
+            new Promise<{ port: number; close(): void; sources: Set<string> }>((resolve) => {
+              const s = createSocket('udp4');
+              const sources = new Set<string>();
+              s.on('message', (m, r) => {
+                sources.add(`${r.address}:${r.port}`);
+                s.send(m, r.port, r.address);
+              });
+              s.bind(0, '127.0.0.1', () => resolve({ port: s.address().port, close: () => s.close(), sources }));
+            }),
+        ),
+      );
+      const t = createBunTransport({ udp: 'pool' });
+      const conns = [0, 0, 1, 1].map((r, i) => {
+        const got: number[] = [];
+        const udp = t.connectUdp('127.0.0.1', (echoes[r] as { port: number }).port, { onMessage: (d) => got.push(d[0] as number) });
+        return { udp, got, tag: i };
+      });
+      try {
+        for (const c of conns) c.udp.send(Uint8Array.of(c.tag));
+        await until(() => conns.every((c) => c.got.length === 1), 5_000, 'the first echo on every connection');
+        const before = t.udpStats().pool as { batches: number; datagrams: number };
+        for (const c of conns) c.udp.send(Uint8Array.of(c.tag + 10));
+        await until(() => conns.every((c) => c.got.length === 2), 5_000, 'the second echo on every connection');
+        const after = t.udpStats().pool as { batches: number; datagrams: number; sockets: number };
+        assert(conns.every((c) => c.got[0] === c.tag && c.got[1] === c.tag + 10), `each connection heard only its own echoes: ${JSON.stringify(conns.map((c) => c.got))}`);
+        assert(after.sockets === 2, `two shared sockets for two connections per remote, got ${after.sockets}`);
+        assert(echoes.every((e) => e.sources.size === 2), 'each remote saw two local sockets');
+        assert(after.batches - before.batches === 2 && after.datagrams - before.datagrams === 4, `one sendMany per socket for the turn: ${after.batches - before.batches} calls, ${after.datagrams - before.datagrams} datagrams`);
+        assert(t.describe().includes('sendMany'), t.describe());
+      } finally {
+        for (const c of conns) c.udp.close();
+        for (const e of echoes) e.close();
+      }
+      assert((t.udpStats().pool as { sockets: number }).sockets === 0, 'the last connection to leave closes its shared socket');
+    },
+  },
+  {
+    name: 'bun pool: two bots on one shared socket join the emulator (3 UDP servers, wss, DAVE); 100 paced frames arrive in order',
+    run: async () => {
+      const server = await startVoiceServer({ tls: true, heartbeatIntervalMs: 1_000, udpPorts: 3 });
+      const transport = createBunTransport({ ca: server.certificate?.cert as string, udp: 'pool' });
+      const join = (userId: string) => joinVoiceChannel({ guildId: '1', channelId: '2', userId, adapterCreator: server.adapterCreator(userId), transport, crypto: sodiumProvider, e2ee: daveProvider });
+      const [a, b] = [join('10'), join('11')];
+      try {
+        await Promise.all([a.ready({ timeoutMs: 5_000, e2ee: true }), b.ready({ timeoutMs: 5_000, e2ee: true })]);
+        assert(transport.udpStats().pool?.sockets === 1, `two sessions on different UDP servers share one socket, got ${transport.udpStats().pool?.sockets}`);
+        const got: number[] = [];
+        b.on('audio', (f) => f.userId === '10' && f.opus.length > 3 && got.push(f.opus[1] as number));
+        const w = a.createOpusWriter().getWriter();
+        for (let n = 0; n < 100; n++) await w.write(Uint8Array.of(0xfc, n, 1, 2));
+        await w.close();
+        await filled(got, 100);
+        assert(got.length === 100 && got.every((v, i) => v === i), `received frames 0–99 in order, got ${got.length}`);
+      } finally {
+        a.destroy();
+        b.destroy();
+        await server.close();
+      }
+    },
+  },
   // crypto-node is AES-only on Bun (its node:crypto has no chacha20-poly1305), so it is not a full provider here.
   ...cryptoProviderConformance(nobleProvider, [sodiumProvider]),
   ...cryptoProviderConformance(sodiumProvider, [nobleProvider]),

@@ -11,7 +11,7 @@
 import { lookup } from 'node:dns';
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { isIP, SocketAddress } from 'node:net';
-import { QueuedUdpSocket, type UdpHandlers } from '@voicewire/voice';
+import { isUnicastAddress, QueuedUdpSocket, type UdpHandlers } from '@voicewire/voice';
 import type { UdpNativeBinding } from '@voicewire/udp-native';
 import { errnoName, type BatchOwner, type UdpBatcher } from './batcher.js';
 
@@ -161,15 +161,6 @@ export class UdpPool {
   }
 }
 
-/** Addresses no voice server has: a pooled socket is unconnected, so the kernel would not refuse them at connect. */
-function notUnicast(address: string, family: 4 | 6): boolean {
-  if (family === 4) {
-    const first = Number(address.split('.')[0]);
-    return address === '255.255.255.255' || address === '0.0.0.0' || (first >= 224 && first <= 239);
-  }
-  return address === '::' || /^ff/i.test(address);
-}
-
 /** A connection's share of a pool socket. */
 export class PooledUdpSocket extends QueuedUdpSocket implements BatchOwner {
   private shared: SharedSocket | null = null;
@@ -211,7 +202,7 @@ export class PooledUdpSocket extends QueuedUdpSocket implements BatchOwner {
     } catch (e) {
       return this.report(e, true);
     }
-    if (notUnicast(canonical, family)) return this.report(new Error(`${canonical} is not a unicast address: no voice server listens there`), true);
+    if (!isUnicastAddress(canonical, family)) return this.report(new Error(`${canonical} is not a unicast address: no voice server listens there`), true);
     this.host = canonical;
     this.key = remoteKey(canonical, this.port);
     this.destination = this.pool.native?.address(canonical, this.port) ?? undefined;

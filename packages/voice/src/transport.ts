@@ -60,6 +60,18 @@ export function describeSocketError(error: unknown): SocketFailure {
 }
 
 /**
+ * Addresses no voice server has (broadcast, multicast, unspecified), for transports whose shared sockets are
+ * unconnected: the kernel refuses these at connect(), but an unconnected socket would try to send to them.
+ */
+export function isUnicastAddress(address: string, family: 4 | 6): boolean {
+  if (family === 4) {
+    const first = Number(address.split('.')[0]);
+    return !(address === '255.255.255.255' || address === '0.0.0.0' || (first >= 224 && first <= 239));
+  }
+  return !(address === '::' || /^ff/i.test(address));
+}
+
+/**
  * The part of a UDP transport socket that is the same on every runtime: datagrams sent before the socket is
  * connected are queued (bounded, the rest dropped), a throwing send is reported instead of thrown, a fatal
  * failure closes the socket and is reported once, and close() is idempotent. A transport supplies `write`,

@@ -11,15 +11,27 @@ export * from '@voicewire/voice';
 export * from '@voicewire/audio';
 export { daveProvider } from '@voicewire/crypto-dave';
 export { bunTransport, createBunTransport } from '@voicewire/transport-bun';
+export type { BunTransport, BunTransportOptions } from '@voicewire/transport-bun';
 // Both runtimes' transports, so that code type-checks the same whichever entry the type checker picks; each
 // works on its own runtime (the other reports a clear connection failure).
 export { createNodeTransport, nodeTransport } from '@voicewire/transport-node';
 export type { JoinOptions, SetupReport } from './defaults.js';
 
+// VOICEWIRE_UDP=pool opts the default transport into the shared socket pool (createBunTransport's `udp`); Bun has
+// no separate batched mode (its connected sends already go through sendmmsg), so `batched` keeps one socket each.
+const udpEnv = process.env.VOICEWIRE_UDP;
+if (udpEnv && udpEnv !== 'socket' && udpEnv !== 'batched' && udpEnv !== 'pool') process.emitWarning(`VOICEWIRE_UDP=${udpEnv} is not one of socket, batched, pool: UDP uses one connected socket per connection`, { code: 'VOICEWIRE_UDP' });
+const pool = udpEnv === 'pool';
+const defaultTransport = pool ? createBunTransport({ udp: 'pool' }) : bunTransport;
+
 const api = makeApi(
-  nodeLikeChoice(`bun ${(process.versions as { bun?: string }).bun ?? ''}`, bunTransport, (ca) => createBunTransport({ ca: ca.join('\n') }), { provider: nobleProvider, label: 'noble (pure JavaScript, both modes)' }, (message) =>
-    process.emitWarning(message, { code: 'VOICEWIRE_NO_DAVE' }),
-    "Bun's udpSocket, a connected socket per connection",
+  nodeLikeChoice(
+    `bun ${(process.versions as { bun?: string }).bun ?? ''}`,
+    defaultTransport,
+    (ca) => createBunTransport({ ca: ca.join('\n'), ...(pool ? { udp: 'pool' as const } : {}) }),
+    { provider: nobleProvider, label: 'noble (pure JavaScript, both modes)' },
+    (message) => process.emitWarning(message, { code: 'VOICEWIRE_NO_DAVE' }),
+    defaultTransport.describe(),
   ),
 );
 
