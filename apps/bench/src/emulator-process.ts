@@ -11,6 +11,8 @@ const server = await startVoiceServer({
   certificate,
   // BENCH_DAVE=1: DAVE on, as on Discord (the perf bench); the scale bench keeps transport encryption only.
   dave: process.env.BENCH_DAVE === '1',
+  // BENCH_UDP_PORTS=R: R UDP voice servers, given to sessions in turn (the shared-pool rows need several remotes)
+  udpPorts: Number(process.env.BENCH_UDP_PORTS ?? 1),
   onRtp(ssrc, seq) {
     let a = arrivals.get(ssrc);
     if (!a) arrivals.set(ssrc, (a = { seqs: [], times: [] }));

@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { installHandoffProbe, startRecording, stopRecording } from './perf-handoff.js';
 
-installHandoffProbe();
+await installHandoffProbe();
 const [impl, scenario, nArg, secondsArg, format] = process.argv.slice(2) as [string, string, string, string, string | undefined];
 const N = Number(nArg);
 const seconds = Number(secondsArg);
@@ -53,12 +53,15 @@ let stop: () => void;
 /** voicewire's media engine counters (cycles, catch-up cycles, grid resets), read over the window. */
 let engineStats: (() => { cycles: number; catchUpCycles: number; resets: number; clientErrors: number }) | null = null;
 
-if (impl === 'voicewire') {
+if (impl === 'voicewire' || impl === 'voicewire-pool') {
   const { joinVoiceChannel } = await import('@voicewire/voice');
   const { daveProvider } = await import('@voicewire/crypto-dave');
   const { sodiumProvider } = await import('@voicewire/crypto-sodium');
   const audio = await import('@voicewire/audio');
-  const transport = isBun ? (await import('@voicewire/transport-bun')).createBunTransport({ ca }) : (await import('@voicewire/transport-node')).createNodeTransport({ ca });
+  // voicewire-pool: the shared socket pool (each socket's datagrams of a cycle in one sendmmsg / sendMany)
+  const udp = impl === 'voicewire-pool' ? ('pool' as const) : ('socket' as const);
+  const transport = isBun ? (await import('@voicewire/transport-bun')).createBunTransport({ ca, udp }) : (await import('@voicewire/transport-node')).createNodeTransport({ ca, udp });
+  if (udp === 'pool') console.log(`[perf-client] ${(transport as { describe(): string }).describe()}`);
   const t0 = performance.now();
   const vw: import('@voicewire/voice').VoiceConnection[] = [];
   for (let i = 0; i < N; i += 50) {

@@ -1,5 +1,6 @@
 // Lateness measured where it is made: every RTP packet the client hands to its UDP socket is timestamped (one
-// patched send for node:dgram, used by both libraries; Bun.udpSocket for transport-bun). Per SSRC, the offset of
+// patched send for node:dgram, used by both libraries; Bun.udpSocket for transport-bun; @voicewire/udp-native's
+// sendBatch for the batched and pooled modes, timestamped when the batch goes out). Per SSRC, the offset of
 // packet k from the ideal grid is t_k − 20 ms × (seq_k − seq_0); lateness = offset − the stream's smallest offset.
 // Storage is preallocated typed arrays: the probe adds no allocation per packet.
 import dgram from 'node:dgram';
@@ -21,7 +22,19 @@ function record(data: unknown): void {
   count++;
 }
 
-export function installHandoffProbe(): void {
+export async function installHandoffProbe(): Promise<void> {
+  if (!('Bun' in globalThis)) {
+    const { loadUdpNative } = await import('@voicewire/udp-native');
+    const load = loadUdpNative();
+    if (load.loaded) {
+      const binding = load.binding as { sendBatch: (fds: Int32Array, d: readonly Uint8Array[], count: number, ...rest: unknown[]) => number };
+      const sendBatch = binding.sendBatch.bind(binding);
+      binding.sendBatch = (fds, d, count, ...rest) => {
+        for (let i = 0; i < count; i++) record(d[i]);
+        return sendBatch(fds, d, count, ...rest);
+      };
+    }
+  }
   const proto = dgram.Socket.prototype as unknown as { send: (...a: unknown[]) => unknown };
   const original = proto.send;
   proto.send = function (this: unknown, ...args: unknown[]) {

@@ -31,6 +31,11 @@ const K = Number(process.env.BENCH_TRANSCODE ?? 50);
 const runtimes = (process.env.BENCH_RUNTIMES ?? 'node,bun').split(',').filter((r) => r === 'node' || (r === 'bun' && existsSync(bin('bun'))));
 const onlyScenarios = process.env.BENCH_SCENARIOS?.split(',');
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+// BENCH_POOL=1: also the shared-socket-pool rows (issue 27): a floor whose sockets are shared across R remotes with
+// each socket's datagrams of a tick in one sendmmsg (Node, @voicewire/udp-native) or sendMany (Bun), and voicewire
+// with createNodeTransport({ udp: 'pool' }) / createBunTransport({ udp: 'pool' }), against that floor.
+const withPool = process.env.BENCH_POOL === '1';
+const remotes = Number(process.env.BENCH_REMOTES ?? 16);
 // The client alone on CPU 0; this orchestrator, the emulator, the sink and the DAVE peers on CPU 1 (BENCH_PIN=0: off).
 const pin = process.env.BENCH_PIN !== '0' && cpus().length >= 2 && spawnSync('taskset', ['-p', '-c', '1', String(process.pid)]).status === 0;
 if (!pin) console.log('[perf] not pinned (no taskset, one core, or BENCH_PIN=0): the client shares its cores');
@@ -84,10 +89,10 @@ const ask = async <T>(p: ChildProcess, m: object, type: string, timeoutMs = 60_0
   return r;
 };
 
-const emulator = child('node', 'emulator-process.ts', [], { BENCH_CERT: JSON.stringify(cert), BENCH_DAVE: '1' });
+const emulator = child('node', 'emulator-process.ts', [], { BENCH_CERT: JSON.stringify(cert), BENCH_DAVE: '1', BENCH_UDP_PORTS: String(withPool ? remotes : 1) });
 const emu = await nextMessage<{ gatewayUrl: string; endpoint: string; udp: string }>(emulator, 'ready', 30_000);
-const sink = child('node', 'perf-sink.ts', []);
-const { port: sinkPort } = await nextMessage<{ port: number }>(sink, 'ready', 30_000);
+const sink = child('node', 'perf-sink.ts', [], { BENCH_SINK_PORTS: String(withPool ? remotes : 1) });
+const { ports: sinkPorts } = await nextMessage<{ ports: number[] }>(sink, 'ready', 30_000);
 const env = { BENCH_GATEWAY_URL: emu.gatewayUrl };
 
 interface Mem { rss: number; heap: number; external: number; arrayBuffers: number }
@@ -122,14 +127,15 @@ const rows: Row[] = [];
 const floors: Record<string, { cpu: number; usPerPacket: number; sinkCpu: number; lost: number }> = {};
 const memFloors: Record<string, Mem> = {};
 
-async function runFloor(n: number, runtime: string, round: number): Promise<void> {
+async function runFloor(n: number, runtime: string, round: number, pool = false): Promise<void> {
   await ask(sink, { type: 'reset' }, 'reset-done');
-  const f = child(runtime, 'perf-floor.ts', [String(n), String(seconds), String(sinkPort)], {}, [], 0);
+  const f = child(runtime, 'perf-floor.ts', [String(n), String(seconds), sinkPorts.join(',')], { BENCH_FLOOR_SEND: pool ? 'pool' : 'socket' }, [], 0);
+  const key = pool ? `${runtime}+pool` : runtime;
   try {
     const r = await nextMessage<{ cpuPercent: number; usPerPacket: number; packets: number }>(f, 'floor', (seconds + 120) * 1000);
     const s = await ask<{ packets: number; cpuPercent: number }>(sink, { type: 'stats' }, 'stats');
-    floors[`${round}:${runtime}:${n}`] = { cpu: r.cpuPercent, usPerPacket: r.usPerPacket, sinkCpu: s.cpuPercent, lost: Math.max(0, n * 50 * (seconds + 1) - s.packets) };
-    console.log(`[perf] round ${round} floor ${runtime} N=${n}: ${r.cpuPercent.toFixed(1)} % CPU, ${r.usPerPacket.toFixed(2)} µs/packet (sink ${s.cpuPercent.toFixed(1)} %)`);
+    floors[`${round}:${key}:${n}`] = { cpu: r.cpuPercent, usPerPacket: r.usPerPacket, sinkCpu: s.cpuPercent, lost: Math.max(0, n * 50 * (seconds + 1) - s.packets) };
+    console.log(`[perf] round ${round} floor ${key} N=${n}: ${r.cpuPercent.toFixed(1)} % CPU, ${r.usPerPacket.toFixed(2)} µs/packet (sink ${s.cpuPercent.toFixed(1)} %)`);
   } catch (e) {
     console.error(`[perf] floor ${runtime} N=${n} failed: ${(e as Error).message}`);
     f.kill('SIGKILL');
@@ -179,7 +185,8 @@ async function runClient(round: number, n: number, scenario: string, lib: string
     c.kill('SIGKILL');
   }
   // the ratio to the floor of the same round and runtime
-  const floor = floors[`${round}:${runtime}:${floorN}`] ?? floors[`${round}:node:${floorN}`];
+  const floorRuntime = lib.endsWith('-pool') ? `${runtime}+pool` : runtime;
+  const floor = floors[`${round}:${floorRuntime}:${floorN}`] ?? floors[`${round}:node:${floorN}`];
   if (floor && Number.isFinite(row.usPerPacket)) row.ratio = row.usPerPacket / floor.usPerPacket;
   rows.push(row);
   console.log(`[perf]   ${Number.isFinite(row.cpu) ? `${row.cpu.toFixed(1)} % CPU (main thread busy ${row.mainThread?.toFixed(1)} %), ${row.usPerPacket.toFixed(2)} µs/packet (${row.ratio.toFixed(2)}× floor), p99 ${row.p99.toFixed(2)} ms, lost ${row.lost}/${row.expected}, emulator ${row.emuCpu.toFixed(1)} %${row.engine ? `, engine ${row.engine.cycles} cycles / ${row.engine.catchUpCycles} catch-up / ${row.engine.resets} resets` : ''}` : `failed: ${row.error}`}`);
@@ -196,7 +203,13 @@ for (const n of sizes) {
     continue;
   }
   // voicewire on Node, the drop-in, @discordjs/voice, voicewire on Bun — every row in every round, after that round's floors
-  const clients: [string, string][] = [['voicewire', 'node'], ['dropin', 'node'], ['djs', 'node'], ...(runtimes.includes('bun') ? [['voicewire', 'bun'] as [string, string]] : [])];
+  const clients: [string, string][] = [
+    ['voicewire', 'node'],
+    ['dropin', 'node'],
+    ['djs', 'node'],
+    ...(runtimes.includes('bun') ? [['voicewire', 'bun'] as [string, string]] : []),
+    ...(withPool ? runtimes.map((rt) => ['voicewire-pool', rt] as [string, string]) : []),
+  ];
   const plan: [string, string, string, number][] = [
     ['broadcast', '', '', n],
     ['perstream', files.ogg, 'ogg', n],
@@ -204,7 +217,10 @@ for (const n of sizes) {
     ['transcode', files.pcm, '', Math.min(K, n)],
   ];
   for (let round = 1; round <= rounds; round++) {
-    for (const rt of runtimes) await runFloor(n, rt, round);
+    for (const rt of runtimes) {
+      await runFloor(n, rt, round);
+      if (withPool) await runFloor(n, rt, round, true);
+    }
     for (const [scenario, media, format, count] of plan) {
       if (onlyScenarios && !onlyScenarios.includes(scenario)) continue;
       for (const [lib, rt] of clients) {
@@ -221,7 +237,7 @@ sink.send({ type: 'stop' });
 // ── report: per row, the median over the rounds and the range (min–max) ──
 const f = (x: number | undefined, d = 1): string => (x !== undefined && Number.isFinite(x) ? x.toFixed(d) : 'n/a');
 const kib = (x: number | undefined): string => (x !== undefined && Number.isFinite(x) ? `${(x / 1024).toFixed(0)}` : 'n/a');
-const LIB: Record<string, string> = { voicewire: 'voicewire', dropin: '@voicewire/discordjs', djs: '@discordjs/voice 0.19.2' };
+const LIB: Record<string, string> = { voicewire: 'voicewire', 'voicewire-pool': 'voicewire, shared socket pool', dropin: '@voicewire/discordjs', djs: '@discordjs/voice 0.19.2' };
 const libName = (r: { lib: string; runtime: string }): string => `${LIB[r.lib] ?? r.lib} (${r.runtime === 'bun' ? 'Bun' : 'Node'})`;
 const median = (xs: number[]): number => {
   const v = xs.filter(Number.isFinite).sort((x, y) => x - y);
