@@ -109,3 +109,30 @@ export function nextMessage<T>(p: ChildProcess, type: string, timeoutMs = 300_00
     p.once('exit', onExit);
   });
 }
+
+/**
+ * Runs `tick` on a 20 ms grid from now for one second of warm-up plus `seconds`, and measures the window after the
+ * warm-up: this process's CPU (user and system, µs) and wall time (ms), and the ticks run in it.
+ */
+export async function pacedWindow(seconds: number, tick: () => void): Promise<{ user: number; system: number; elapsedMs: number; ticks: number }> {
+  const t0 = performance.now();
+  const end = t0 + seconds * 1000 + 1000;
+  let n = 0;
+  let cpu0 = process.cpuUsage();
+  let w0 = t0;
+  await new Promise<void>((resolve) => {
+    const step = (): void => {
+      tick();
+      n++;
+      if (n === 50) {
+        cpu0 = process.cpuUsage();
+        w0 = performance.now();
+      }
+      if (performance.now() >= end) return resolve();
+      setTimeout(step, Math.max(0, t0 + n * 20 - performance.now()));
+    };
+    step();
+  });
+  const cpu = process.cpuUsage(cpu0);
+  return { user: cpu.user, system: cpu.system, elapsedMs: performance.now() - w0, ticks: n - 50 };
+}

@@ -12,6 +12,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { sodiumProvider } from '@voicewire/crypto-sodium';
 import { readyDaveSession } from './dave-group.js';
 import { TransportCipher, TransportMode, writeOpusRtpHeader } from '@voicewire/voice-protocol';
+import { pacedWindow } from './harness.js';
 
 const [nArg, secondsArg, portsArg] = process.argv.slice(2);
 const N = Number(nArg);
@@ -88,7 +89,6 @@ if (pool) {
   }
 }
 const seq = new Uint16Array(N);
-let sent = 0;
 function tick(): void {
   for (let i = 0; i < N; i++) {
     const enc = (daves[shared ? 0 : i] as (typeof daves)[number]).encryptOpus(frame);
@@ -96,33 +96,12 @@ function tick(): void {
     writeOpusRtpHeader(packet, 0, s, s * 960, 1000 + i);
     packet.set(enc, 12);
     senders[i]!(packet.slice(0, cipher.sealInPlace(packet, 12, enc.length, s)));
-    sent++;
   }
   flush();
 }
-const t0 = performance.now();
-let n = 0;
-const end = t0 + seconds * 1000 + 1000;
-let cpu0 = process.cpuUsage();
-let sent0 = 0;
-let w0 = 0;
-await new Promise<void>((resolve) => {
-  const step = (): void => {
-    tick();
-    n++;
-    if (n === 50) {
-      // measure after one second of warm-up
-      cpu0 = process.cpuUsage();
-      sent0 = sent;
-      w0 = performance.now();
-    }
-    if (performance.now() >= end) return resolve();
-    setTimeout(step, Math.max(0, t0 + n * 20 - performance.now()));
-  };
-  step();
-});
-const cpu = process.cpuUsage(cpu0);
-const elapsed = performance.now() - w0;
-const ms = (cpu.user + cpu.system) / 1000;
-process.send?.({ type: 'floor', cpuPercent: (ms / elapsed) * 100, usPerPacket: (ms * 1000) / (sent - sent0), packets: sent - sent0 });
+// every tick sends one packet per socket: packets in the window = ticks × N
+const w = await pacedWindow(seconds, tick);
+const ms = (w.user + w.system) / 1000;
+const packets = w.ticks * N;
+process.send?.({ type: 'floor', cpuPercent: (ms / w.elapsedMs) * 100, usPerPacket: (ms * 1000) / packets, packets });
 setTimeout(() => process.exit(0), 100);

@@ -7,6 +7,7 @@
 //   bun-send       N connected Bun sockets, one send() each
 //   bun-sendmany   N streams over R remotes on shared unconnected Bun sockets, one sendMany() per socket per tick
 import { createSocket, type Socket } from 'node:dgram';
+import { pacedWindow } from './harness.js';
 
 const [path, nArg, secondsArg, portsArg] = process.argv.slice(2) as [string, string, string, string];
 const N = Number(nArg);
@@ -14,7 +15,6 @@ const seconds = Number(secondsArg);
 const ports = portsArg.split(',').map(Number);
 const R = ports.length;
 const datagram = new Uint8Array(200).fill(0x5a);
-let sent = 0;
 let tick: () => void;
 
 function stateFd(s: Socket): number {
@@ -32,7 +32,6 @@ if (path === 'node-dgram' || path === 'node-batched') {
   if (path === 'node-dgram') {
     tick = () => {
       for (const s of socks) s.send(datagram);
-      sent += N;
     };
   } else {
     const { loadUdpNative } = await import('@voicewire/udp-native');
@@ -43,7 +42,6 @@ if (path === 'node-dgram' || path === 'node-batched') {
     const results = new Int32Array(N);
     tick = () => {
       load.binding.sendBatch(fds, list, N, results);
-      sent += N;
     };
   }
 } else if (path === 'node-pool') {
@@ -63,7 +61,6 @@ if (path === 'node-dgram' || path === 'node-batched') {
   const results = new Int32Array(N);
   tick = () => {
     load.binding.sendBatch(fds, list, N, results, addrs);
-    sent += N;
   };
 } else if (path === 'bun-send' || path === 'bun-sendmany') {
   type BunSocket = { send(d: Uint8Array, port?: number, host?: string): boolean; sendMany(p: unknown[]): number };
@@ -73,7 +70,6 @@ if (path === 'node-dgram' || path === 'node-batched') {
     for (let i = 0; i < N; i++) socks.push(await B.udpSocket({ connect: { hostname: '127.0.0.1', port: ports[i % R] }, socket: { data() {} } }));
     tick = () => {
       for (const s of socks) s.send(datagram);
-      sent += N;
     };
   } else {
     const shared: { s: BunSocket; packets: unknown[] }[] = [];
@@ -85,34 +81,13 @@ if (path === 'node-dgram' || path === 'node-batched') {
     }
     tick = () => {
       for (const { s, packets } of shared) s.sendMany(packets);
-      sent += N;
     };
   }
 } else {
   throw new Error(`unknown path ${path}`);
 }
 
-const t0 = performance.now();
-let n = 0;
-const end = t0 + seconds * 1000 + 1000;
-let cpu0 = process.cpuUsage();
-let sent0 = 0;
-let w0 = 0;
-await new Promise<void>((resolve) => {
-  const step = (): void => {
-    tick();
-    n++;
-    if (n === 50) {
-      cpu0 = process.cpuUsage();
-      sent0 = sent;
-      w0 = performance.now();
-    }
-    if (performance.now() >= end) return resolve();
-    setTimeout(step, Math.max(0, t0 + n * 20 - performance.now()));
-  };
-  step();
-});
-const cpu = process.cpuUsage(cpu0);
-const ms = (cpu.user + cpu.system) / 1000;
-process.send?.({ type: 'udp', usPerDatagram: (ms * 1000) / (sent - sent0), userUs: (cpu.user / (sent - sent0)), systemUs: cpu.system / (sent - sent0), cpuPercent: (ms / (performance.now() - w0)) * 100, datagrams: sent - sent0 });
+const w = await pacedWindow(seconds, tick);
+const datagrams = w.ticks * N;
+process.send?.({ type: 'udp', usPerDatagram: (w.user + w.system) / datagrams, userUs: w.user / datagrams, systemUs: w.system / datagrams, cpuPercent: ((w.user + w.system) / 1000 / w.elapsedMs) * 100, datagrams });
 setTimeout(() => process.exit(0), 100);

@@ -6,7 +6,7 @@
  * out in one `sendMany`, which Bun sends with `sendmmsg(2)`.
  */
 /// <reference path="./bun.d.ts" />
-import { isUnicastAddress, QueuedUdpSocket, type UdpHandlers } from '@voicewire/voice';
+import { isUnicastAddress, QueuedUdpSocket, SharedSocketPool, type UdpHandlers } from '@voicewire/voice';
 
 export interface BunPoolStats {
   /** Shared sockets open now, and connections on them. */
@@ -123,33 +123,13 @@ class SharedBunSocket {
   }
 }
 
+/** The Bun pool: shared unconnected sockets under the common placement rule (SharedSocketPool). */
 export class BunUdpPool {
   readonly stats: BunPoolStats = { sockets: 0, connections: 0, unroutable: 0, batches: 0, datagrams: 0, dropped: 0 };
-  private readonly sockets: SharedBunSocket[] = [];
+  readonly sockets: SharedSocketPool<BunPooledUdpSocket, SharedBunSocket>;
 
-  constructor(readonly perSocket: number) {}
-
-  join(member: BunPooledUdpSocket, family: 4 | 6, key: string): SharedBunSocket {
-    let s = this.sockets.find((x) => x.family === family && !x.broken && x.members.size < this.perSocket && !x.members.has(key));
-    if (!s) {
-      s = new SharedBunSocket(this, family);
-      this.sockets.push(s);
-      this.stats.sockets++;
-    }
-    s.members.set(key, member);
-    this.stats.connections++;
-    return s;
-  }
-
-  leave(s: SharedBunSocket, key: string, member: BunPooledUdpSocket): void {
-    if (s.members.get(key) !== member) return;
-    s.members.delete(key);
-    this.stats.connections--;
-    if (s.members.size > 0) return;
-    const i = this.sockets.indexOf(s);
-    if (i >= 0) this.sockets.splice(i, 1);
-    this.stats.sockets--;
-    s.close();
+  constructor(perSocket: number) {
+    this.sockets = new SharedSocketPool(perSocket, this.stats, (family) => new SharedBunSocket(this, family), (s) => s.close());
   }
 }
 
@@ -191,7 +171,7 @@ export class BunPooledUdpSocket extends QueuedUdpSocket {
     if (!isUnicastAddress(canonical, family)) return this.report(new Error(`${canonical} is not a unicast address: no voice server listens there`), true);
     this.host = canonical;
     this.key = remoteKey(canonical, this.port);
-    this.shared = this.pool.join(this, family, this.key);
+    this.shared = this.pool.sockets.join(this, family, this.key);
     if (this.shared.broken) this.socketFailed(this.shared.broken);
     else if (this.shared.socket) this.connected();
   }
@@ -223,7 +203,7 @@ export class BunPooledUdpSocket extends QueuedUdpSocket {
   }
 
   protected release(): void {
-    if (this.shared) this.pool.leave(this.shared, this.key, this);
+    if (this.shared) this.pool.sockets.leave(this.shared, this.key, this);
     this.shared = null;
   }
 }

@@ -11,7 +11,7 @@
 import { lookup } from 'node:dns';
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { isIP, SocketAddress } from 'node:net';
-import { isUnicastAddress, QueuedUdpSocket, type UdpHandlers } from '@voicewire/voice';
+import { isUnicastAddress, QueuedUdpSocket, SharedSocketPool, type UdpHandlers } from '@voicewire/voice';
 import type { UdpNativeBinding } from '@voicewire/udp-native';
 import { errnoName, type BatchOwner, type UdpBatcher } from './batcher.js';
 
@@ -105,8 +105,8 @@ class SharedSocket {
   bound = false;
   broken: Error | null = null;
 
-  constructor(private readonly pool: UdpPool, readonly family: 'udp4' | 'udp6') {
-    const socket = createSocket({ type: family });
+  constructor(pool: UdpPool, readonly family: 4 | 6) {
+    const socket = createSocket({ type: family === 6 ? 'udp6' : 'udp4' });
     this.socket = socket;
     socket.on('message', (msg: Buffer, rinfo: RemoteInfo) => {
       const m = this.members.get(remoteKey(rinfo.address, rinfo.port));
@@ -118,7 +118,7 @@ class SharedSocket {
       this.broken = err;
       for (const m of [...this.members.values()]) m.socketFailed(err);
     });
-    socket.bind(0, family === 'udp6' ? '::' : '0.0.0.0', () => {
+    socket.bind(0, family === 6 ? '::' : '0.0.0.0', () => {
       this.bound = true;
       this.fd = descriptorOf(socket);
       for (const m of [...this.members.values()]) m.socketReady();
@@ -126,38 +126,13 @@ class SharedSocket {
   }
 }
 
-/** Shared sockets by address family: a connection joins the first one that has no connection to its remote. */
+/** The Node pool: shared unconnected dgram sockets under the common placement rule (SharedSocketPool). */
 export class UdpPool {
   readonly stats: PoolStats = { sockets: 0, connections: 0, unroutable: 0 };
-  private readonly sockets: SharedSocket[] = [];
+  readonly sockets: SharedSocketPool<PooledUdpSocket, SharedSocket>;
 
-  constructor(readonly perSocket: number, readonly batcher: UdpBatcher | null, readonly native: UdpNativeBinding | null) {}
-
-  join(member: PooledUdpSocket, family: 'udp4' | 'udp6', key: string): SharedSocket {
-    let s = this.sockets.find((x) => x.family === family && !x.broken && x.members.size < this.perSocket && !x.members.has(key));
-    if (!s) {
-      s = new SharedSocket(this, family);
-      this.sockets.push(s);
-      this.stats.sockets++;
-    }
-    s.members.set(key, member);
-    this.stats.connections++;
-    return s;
-  }
-
-  leave(s: SharedSocket, key: string, member: PooledUdpSocket): void {
-    if (s.members.get(key) !== member) return;
-    s.members.delete(key);
-    this.stats.connections--;
-    if (s.members.size > 0) return;
-    const i = this.sockets.indexOf(s);
-    if (i >= 0) this.sockets.splice(i, 1);
-    this.stats.sockets--;
-    try {
-      s.socket.close();
-    } catch {
-      // already closed
-    }
+  constructor(perSocket: number, readonly batcher: UdpBatcher | null, readonly native: UdpNativeBinding | null) {
+    this.sockets = new SharedSocketPool(perSocket, this.stats, (family) => new SharedSocket(this, family), (s) => s.socket.close());
   }
 }
 
@@ -206,7 +181,7 @@ export class PooledUdpSocket extends QueuedUdpSocket implements BatchOwner {
     this.host = canonical;
     this.key = remoteKey(canonical, this.port);
     this.destination = this.pool.native?.address(canonical, this.port) ?? undefined;
-    this.shared = this.pool.join(this, family === 6 ? 'udp6' : 'udp4', this.key);
+    this.shared = this.pool.sockets.join(this, family, this.key);
     if (this.shared.broken) this.socketFailed(this.shared.broken);
     else if (this.shared.bound) this.connected();
   }
@@ -250,7 +225,7 @@ export class PooledUdpSocket extends QueuedUdpSocket implements BatchOwner {
   }
 
   protected release(): void {
-    if (this.shared) this.pool.leave(this.shared, this.key, this);
+    if (this.shared) this.pool.sockets.leave(this.shared, this.key, this);
     this.shared = null;
   }
 }

@@ -71,6 +71,57 @@ export function isUnicastAddress(address: string, family: 4 | 6): boolean {
   return !(address === '::' || /^ff/i.test(address));
 }
 
+/** One shared socket of a {@link SharedSocketPool}: its address family, its connections by remote, and whether it broke. */
+export interface PoolSocket<M> {
+  readonly family: 4 | 6;
+  readonly members: Map<string, M>;
+  readonly broken: unknown;
+}
+
+/**
+ * The placement rule of a shared UDP socket pool, the same on every runtime: a connection joins the first socket
+ * of its address family that is not broken, has room (`perSocket`) and has no connection to the same remote, so
+ * that every (local, remote) pair carries one session; otherwise a new socket is opened. The last connection to
+ * leave a socket closes it. `counts` is updated in place (a transport's stats object).
+ */
+export class SharedSocketPool<M, S extends PoolSocket<M>> {
+  private readonly sockets: S[] = [];
+
+  constructor(
+    readonly perSocket: number,
+    private readonly counts: { sockets: number; connections: number },
+    private readonly open: (family: 4 | 6) => S,
+    private readonly dispose: (s: S) => void,
+  ) {}
+
+  join(member: M, family: 4 | 6, key: string): S {
+    let s = this.sockets.find((x) => x.family === family && !x.broken && x.members.size < this.perSocket && !x.members.has(key));
+    if (!s) {
+      s = this.open(family);
+      this.sockets.push(s);
+      this.counts.sockets++;
+    }
+    s.members.set(key, member);
+    this.counts.connections++;
+    return s;
+  }
+
+  leave(s: S, key: string, member: M): void {
+    if (s.members.get(key) !== member) return;
+    s.members.delete(key);
+    this.counts.connections--;
+    if (s.members.size > 0) return;
+    const i = this.sockets.indexOf(s);
+    if (i >= 0) this.sockets.splice(i, 1);
+    this.counts.sockets--;
+    try {
+      this.dispose(s);
+    } catch {
+      // already closed
+    }
+  }
+}
+
 /**
  * The part of a UDP transport socket that is the same on every runtime: datagrams sent before the socket is
  * connected are queued (bounded, the rest dropped), a throwing send is reported instead of thrown, a fatal
