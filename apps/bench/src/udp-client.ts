@@ -89,5 +89,5 @@ if (path === 'node-dgram' || path === 'node-batched') {
 
 const w = await pacedWindow(seconds, tick);
 const datagrams = w.ticks * N;
-process.send?.({ type: 'udp', usPerDatagram: (w.user + w.system) / datagrams, userUs: w.user / datagrams, systemUs: w.system / datagrams, cpuPercent: ((w.user + w.system) / 1000 / w.elapsedMs) * 100, datagrams });
+process.send?.({ type: 'udp', usPerDatagram: (w.user + w.system) / datagrams, cpuPercent: ((w.user + w.system) / 1000 / w.elapsedMs) * 100, datagrams, sentInAll: w.allTicks * N });
 setTimeout(() => process.exit(0), 100);
