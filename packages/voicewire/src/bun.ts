@@ -31,7 +31,7 @@ const api = makeApi(
     (ca) => createBunTransport({ ca: ca.join('\n'), ...(pool ? { udp: 'pool' as const } : {}) }),
     { provider: nobleProvider, label: 'noble (pure JavaScript, both modes)' },
     (message) => process.emitWarning(message, { code: 'VOICEWIRE_NO_DAVE' }),
-    defaultTransport.describe(),
+    () => defaultTransport.describe(),
   ),
 );
 

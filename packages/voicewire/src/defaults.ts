@@ -13,8 +13,8 @@ import { joinVoiceChannel as joinWith, type JoinVoiceChannelOptions, type Transp
 export interface RuntimeChoice {
   readonly runtime: string;
   readonly transport: Transport;
-  /** How the transport sends UDP datagrams, and why (for describeSetup()). */
-  readonly udp: string;
+  /** How the transport sends UDP datagrams, and why (for describeSetup(); asked only then). */
+  readonly udp: () => string;
   /** The runtime's transport, trusting these extra CA certificates (PEM) besides the system's. */
   readonly transportWithCa: (ca: readonly string[]) => Transport;
   readonly crypto: CryptoProvider;
@@ -79,7 +79,7 @@ export function makeApi(choice: RuntimeChoice): { joinVoiceChannel(options: Join
       return {
         runtime: choice.runtime,
         transport: choice.transport.name,
-        udp: choice.udp,
+        udp: choice.udp(),
         crypto: { provider: choice.crypto.name, modes: [...choice.crypto.modes], why: choice.cryptoReason },
         dave: { provider: daveProvider.name, maxProtocolVersion: daveProvider.maxProtocolVersion },
         opus: opusReport(),
@@ -101,7 +101,7 @@ const require = createRequire(import.meta.url);
 const firstLine = (e: unknown): string => String((e as Error)?.message ?? e).split('\n')[0] as string;
 
 /** The choice for a Node-compatible runtime (Node, Bun): sodium-native when it loads, else `fallback`. */
-export function nodeLikeChoice(runtime: string, transport: Transport, transportWithCa: (ca: readonly string[]) => Transport, fallback: { provider: CryptoProvider; label: string }, warn: (m: string) => void, udp: string): RuntimeChoice {
+export function nodeLikeChoice(runtime: string, transport: Transport, transportWithCa: (ca: readonly string[]) => Transport, fallback: { provider: CryptoProvider; label: string }, warn: (m: string) => void, udp: () => string): RuntimeChoice {
   let crypto: CryptoProvider;
   let cryptoReason: string;
   try {

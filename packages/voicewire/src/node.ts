@@ -31,7 +31,8 @@ const api = makeApi(
     (ca) => createNodeTransport({ ca, ...(udpMode ? { udp: udpMode } : {}) }),
     { provider: nodeProvider, label: 'node:crypto (AES-256-GCM when offered, else XChaCha20-Poly1305)' },
     (message) => process.emitWarning(message, { code: 'VOICEWIRE_NO_DAVE' }),
-    defaultTransport.describe(),
+    // asked when describeSetup() is called: importing voicewire does not load the add-on
+    () => defaultTransport.describe(),
   ),
 );
 
